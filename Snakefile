@@ -1,0 +1,23 @@
+# bigbench-emergence: the BIG-bench meta-analysis of Schaeffer, Miranda & Koyejo (2023) from raw
+# results. Wiring only; the rules live in workflow/rules/, the code in scripts/.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/acquire.smk"
+include: "workflow/rules/parse.smk"
+include: "workflow/rules/emergence.smk"
+
+
+rule all:
+    input:
+        ALL_TARGETS,
+    default_target: True

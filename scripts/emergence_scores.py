@@ -1,0 +1,173 @@
+"""Rule emergence_scores: the emergence score and its companions for every curve (DESIGN §3).
+
+With points sorted by increasing scale x_1 < ... < x_n and (oriented) values y_i:
+
+    ES = sign(argmax y - argmin y) * (max y - min y) / sqrt(median_i (y_i - y_{i-1})^2)
+
+which is the Mirage paper's emergence score and BIG-bench's "breakthroughness". Edge rules:
+all y equal -> 0; a zero median with a positive range -> +-inf (`es_infinite`), with the finite
+`es_floored` whose denominator is at least `zero_median_floor` x the metric's range (the curve's
+own range when the metric is unbounded). A curve is emergent when ES > threshold (auto =
+n_points - 1, the ES of a straight line) and its range is at least `min_effect` x the metric's
+range (not checked for unbounded metrics; `effect_checked` says which). Ties in argmax/argmin
+take the first (smallest-scale) point. Everything is computed with grouped numpy/pandas
+operations over all curves at once: no Python loop per curve.
+
+Inputs: curves.parquet. Outputs: emergence.parquet, emergence.csv.
+Params: zero_median_floor, emergence_threshold, min_effect, label.
+"""
+
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from scripts._common import run_rule, write_csv, write_parquet
+
+logger = logging.getLogger(__name__)
+
+KEY_COLUMNS = ["family", "task", "subtask", "shots", "metric"]
+CURVE_COLUMNS = KEY_COLUMNS + ["is_preferred", "known_metric", "higher_is_better", "oriented"]
+
+
+def curve_statistics(points: pd.DataFrame) -> pd.DataFrame:
+    """Per curve_id: n_points, range, ES, its RMS companion, Spearman rho, scale of the largest jump.
+
+    `points` has columns curve_id, x, y, one row per point (x distinct within a curve).
+    """
+    pts = points[["curve_id", "x", "y"]].sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True)
+    cid = pts["curve_id"].to_numpy()
+    y = pts["y"].to_numpy(dtype=float)
+    x = pts["x"].to_numpy(dtype=float)
+    first = np.r_[True, cid[1:] != cid[:-1]]
+    diff = np.where(first, np.nan, y - np.r_[np.nan, y[:-1]])
+    pts["pos"] = pts.groupby("curve_id").cumcount()
+    pts["d2"] = diff**2
+    pts["diff"] = diff
+
+    by = pts.groupby("curve_id", sort=True)
+    stats = pd.DataFrame(
+        {
+            "n_points": by.size(),
+            "x_min": by["x"].min(),
+            "x_max": by["x"].max(),
+            "y_min": by["y"].min(),
+            "y_max": by["y"].max(),
+            "y_first": by["y"].first(),
+            "y_last": by["y"].last(),
+            "median_d2": by["d2"].median(),
+            "mean_d2": by["d2"].mean(),
+        }
+    )
+    pos = pts["pos"].to_numpy()
+    stats["pos_max"] = pos[by["y"].idxmax().to_numpy()]
+    stats["pos_min"] = pos[by["y"].idxmin().to_numpy()]
+    spread = (stats["y_max"] - stats["y_min"]).to_numpy()
+    sign = np.sign(stats["pos_max"] - stats["pos_min"]).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        es = np.where(spread == 0, 0.0, sign * spread / np.sqrt(stats["median_d2"].to_numpy()))
+        es_rms = np.where(spread == 0, 0.0, sign * spread / np.sqrt(stats["mean_d2"].to_numpy()))
+    stats["range"] = spread
+    stats["sign"] = sign
+    stats["es"] = es
+    stats["es_infinite"] = np.isinf(es)
+    stats["es_rms"] = es_rms
+
+    # Spearman rho = Pearson correlation of within-curve ranks (average ranks for ties).
+    rx = by["x"].rank()
+    ry = by["y"].rank()
+    ranks = pd.DataFrame({"curve_id": cid, "rx": rx, "ry": ry, "rxy": rx * ry, "rx2": rx**2, "ry2": ry**2})
+    m = ranks.groupby("curve_id", sort=True).mean()
+    cov = m["rxy"] - m["rx"] * m["ry"]
+    var = (m["rx2"] - m["rx"] ** 2) * (m["ry2"] - m["ry"] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stats["spearman_rho"] = np.where(var > 1e-12, cov / np.sqrt(var.clip(lower=1e-300)), np.nan)
+
+    # Scale at which the largest single increase happens (upper point of that step).
+    jump_idx = pts["diff"].fillna(-np.inf).groupby(cid).idxmax().to_numpy()
+    jump = diff[jump_idx]
+    stats["scale_of_max_jump"] = np.where(jump > 0, x[jump_idx], np.nan)
+    return stats.drop(columns=["pos_max", "pos_min", "mean_d2"])
+
+
+def curve_ranges(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per curve_id: the (low, high) range used to normalise it.
+
+    The preferred metric's range is the entry's own low_score/high_score (BIG-bench states them
+    for it only); every other metric uses config/metrics.yaml. NaN = unknown/unbounded.
+    """
+    first = curves.groupby("curve_id", sort=True).first()
+    entry_ok = first["is_preferred"] & first["low_score"].notna() & first["high_score"].notna()
+    low = np.where(entry_ok, first["low_score"], first["metric_low"])
+    high = np.where(entry_ok, first["high_score"], first["metric_high"])
+    return pd.DataFrame({"low": low.astype(float), "high": high.astype(float)}, index=first.index)
+
+
+def score_curves(
+    curves: pd.DataFrame,
+    *,
+    zero_median_floor: float,
+    emergence_threshold: float | str,
+    min_effect: float,
+) -> pd.DataFrame:
+    """One row per curve: identity, statistics, es_floored, effect, threshold and the emergent flag."""
+    stats = curve_statistics(curves)
+    ranges = curve_ranges(curves)
+    ident = curves.groupby("curve_id", sort=True)[CURVE_COLUMNS + ["n_nan_dropped"]].first()
+    dups = curves.groupby("curve_id", sort=True)["n_duplicates"].sum()
+    table = ident.join(stats).join(ranges)
+    table["n_duplicates"] = dups
+
+    width = (table["high"] - table["low"]).abs()
+    bounded = np.isfinite(width) & (width > 0)
+    floor = zero_median_floor * np.where(bounded, width, table["range"])
+    denom = np.maximum(np.sqrt(table["median_d2"]), floor)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["es_floored"] = np.where(table["range"] == 0, 0.0, table["sign"] * table["range"] / denom)
+        table["effect"] = np.where(bounded, table["range"] / width, np.nan)
+    table["effect_checked"] = bounded
+    if emergence_threshold == "auto":
+        table["threshold"] = (table["n_points"] - 1).astype(float)
+    else:
+        table["threshold"] = float(emergence_threshold)
+    big_enough = ~table["effect_checked"] | (table["effect"] >= min_effect)
+    table["emergent"] = (table["es"] > table["threshold"]) & big_enough
+    table = table.drop(columns=["sign", "median_d2"]).reset_index()
+    order = ["curve_id", *CURVE_COLUMNS, "n_points", "n_nan_dropped", "n_duplicates", "x_min", "x_max",
+             "low", "high", "y_min", "y_max", "y_first", "y_last", "range", "es", "es_floored", "es_infinite",
+             "es_rms", "effect", "effect_checked", "spearman_rho", "scale_of_max_jump", "threshold", "emergent"]
+    return table[order]
+
+
+def run(
+    *,
+    curves: str,
+    table: str,
+    csv: str,
+    zero_median_floor: float,
+    emergence_threshold: float | str,
+    min_effect: float,
+    label: str,
+) -> None:
+    points = pd.read_parquet(curves)
+    scored = score_curves(
+        points,
+        zero_median_floor=zero_median_floor,
+        emergence_threshold=emergence_threshold,
+        min_effect=min_effect,
+    )
+    write_parquet(scored, table, label=label)
+    write_csv(scored, csv, label=label)
+    logger.info(
+        "%d curves scored, %d emergent (%d with infinite ES); threshold=%s, min_effect=%s",
+        len(scored), int(scored["emergent"].sum()), int(scored["es_infinite"].sum()), emergence_threshold, min_effect,
+    )
+
+
+def main(snakemake) -> None:  # type: ignore[no-untyped-def]
+    run_rule(run, snakemake)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 — injected by Snakemake

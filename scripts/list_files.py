@@ -1,0 +1,30 @@
+"""Rule list_files: the manifest (path, size, sha256) of the scores files of a local snapshot.
+
+Input: a folder holding bigbench/benchmark_tasks (a BIG-bench clone or the synthetic sample).
+Output: manifest.csv, the same format as the github download's (scripts/manifest.py).
+"""
+
+
+import logging
+
+from scripts._common import run_rule, write_csv
+from scripts.manifest import build_manifest, find_results_files
+
+logger = logging.getLogger(__name__)
+
+
+def run(*, snapshot: str, manifest: str) -> None:
+    files = find_results_files(snapshot)
+    if not files:
+        raise FileNotFoundError(f"{snapshot}: no bigbench/benchmark_tasks/*/results/scores_*.json files")
+    table = build_manifest(snapshot, files)
+    write_csv(table, manifest)
+    logger.info("%d scores files, %.1f MB, under %s", len(table), table["size"].sum() / 1e6, snapshot)
+
+
+def main(snakemake) -> None:  # type: ignore[no-untyped-def]
+    run_rule(run, snakemake)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 — injected by Snakemake

@@ -1,0 +1,256 @@
+"""Rule parse_scores: every scores_*.json in the manifest -> one tidy table (DESIGN §2).
+
+One row per (file, score entry, metric): family, model_name, the three size columns, task (the
+task folder name), subtask (null for the task-level entry), shots, metric, value, is_preferred,
+low_score, high_score, source_file, n_examples (from BIG-bench's task metadata, where known).
+NaN and null values are kept as NaN (curves drop and count them later). Files are parsed in
+parallel, in chunks, with orjson (falling back to the standard library for the NaN literals that
+BIG-bench files contain); each file is checked as it is read, and a malformed one raises an error
+naming the file and the JSON path, or, with on_bad_file=skip, is listed in logs/bad_files.csv.
+
+Inputs: manifest.csv, task metadata CSV. Outputs: scores.parquet, bad_files.csv.
+Params: root (the snapshot folder), on_bad_file, label. Threads: parallel file parsing.
+"""
+
+
+import json
+import logging
+import math
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from scripts._common import read_csv, run_rule, write_csv, write_parquet
+from scripts.manifest import task_of
+
+logger = logging.getLogger(__name__)
+
+SIZE_KEYS = ("non_embedding_params", "total_params", "flop_matched_non_embedding_params")
+
+BAD_FILE_COLUMNS = ["path", "json_path", "reason"]
+
+
+class BadScoresFile(ValueError):
+    """A scores file that cannot be read as BIG-bench results; names the file and JSON path."""
+
+    def __init__(self, path: str, json_path: str, reason: str) -> None:
+        super().__init__(f"{path}: {json_path}: {reason}")
+        self.path, self.json_path, self.reason = path, json_path, reason
+
+
+def load_json(data: bytes, path: str) -> Any:
+    """Decode a scores file: strict UTF-8, orjson first, stdlib for NaN/Infinity literals."""
+    if not data.strip():
+        raise BadScoresFile(path, "$", "empty file")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadScoresFile(path, "$", f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise BadScoresFile(path, "$", f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def _number(value: Any, path: str, json_path: str, *, positive: bool = False) -> float:
+    """A JSON number (null -> NaN); strings, booleans and infinities are errors."""
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadScoresFile(path, json_path, f"expected a number or null, got {type(value).__name__} {value!r:.40}")
+    value = float(value)
+    if math.isinf(value):
+        raise BadScoresFile(path, json_path, f"non-finite value {value}")
+    if positive and not value > 0:
+        raise BadScoresFile(path, json_path, f"must be a positive number, got {value:g}")
+    return value
+
+
+def _object(value: Any, path: str, json_path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadScoresFile(path, json_path, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _string(value: Any, path: str, json_path: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise BadScoresFile(path, json_path, f"expected a non-empty string, got {value!r:.40}")
+    return value
+
+
+def split_subtask(description: str, task: str) -> tuple[str | None, bool]:
+    """(subtask, is_mismatch): None for the task-level entry, else the part after '<task>:'.
+
+    Names are matched exactly as written (BIG-bench issue #726); a description that does not
+    start with the task name is kept whole as the subtask and flagged.
+    """
+    if description == task:
+        return None, False
+    prefix = f"{task}:"
+    if description.startswith(prefix):
+        return description[len(prefix):], False
+    return description, True
+
+
+def parse_document(doc: Any, path: str, task: str) -> tuple[dict[str, Any], dict[str, list[Any]], int]:
+    """Check one decoded scores file; return (model fields, score columns, subtask mismatches)."""
+    top = _object(doc, path, "$")
+    model = _object(top.get("model"), path, "$.model")
+    fields: dict[str, Any] = {
+        "family": _string(model.get("model_family"), path, "$.model.model_family"),
+        "model_name": str(model.get("model_name")) if model.get("model_name") is not None else "",
+    }
+    if not fields["model_name"]:
+        raise BadScoresFile(path, "$.model.model_name", "missing model name")
+    for key in SIZE_KEYS:
+        fields[key] = _number(model.get(key), path, f"$.model.{key}", positive=True)
+    entries = top.get("scores")
+    if not isinstance(entries, list):
+        raise BadScoresFile(path, "$.scores", f"expected a list, got {type(entries).__name__}")
+
+    cols: dict[str, list[Any]] = {k: [] for k in ("shots", "subtask", "metric", "value", "is_preferred",
+                                                   "low_score", "high_score")}
+    mismatches = 0
+    for i, raw in enumerate(entries):
+        where = f"$.scores[{i}]"
+        entry = _object(raw, path, where)
+        preferred = _string(entry.get("preferred_score"), path, f"{where}.preferred_score")
+        shots = entry.get("number_of_shots")
+        if shots is not None and (isinstance(shots, bool) or not isinstance(shots, int) or shots < 0):
+            raise BadScoresFile(path, f"{where}.number_of_shots", f"expected a non-negative integer, got {shots!r:.40}")
+        description = _string(entry.get("subtask_description", task), path, f"{where}.subtask_description")
+        subtask, mismatch = split_subtask(description, task)
+        mismatches += mismatch
+        low = _number(entry.get("low_score"), path, f"{where}.low_score")
+        high = _number(entry.get("high_score"), path, f"{where}.high_score")
+        score_dict = _object(entry.get("score_dict"), path, f"{where}.score_dict")
+        for metric, value in score_dict.items():
+            cols["metric"].append(metric)
+            cols["value"].append(_number(value, path, f"{where}.score_dict.{metric}"))
+            cols["is_preferred"].append(metric == preferred)
+        n = len(score_dict)
+        cols["shots"].extend([shots] * n)
+        cols["subtask"].extend([subtask] * n)
+        cols["low_score"].extend([low] * n)
+        cols["high_score"].extend([high] * n)
+    return fields, cols, mismatches
+
+
+def parse_file(root: str, relpath: str) -> tuple[pd.DataFrame, int]:
+    """Read, check and flatten one file (raises BadScoresFile)."""
+    full = os.path.join(root, relpath)
+    if not os.path.isfile(full):
+        raise BadScoresFile(relpath, "$", "not a regular file")
+    with open(full, "rb") as fh:
+        data = fh.read()
+    task = task_of(relpath)
+    fields, cols, mismatches = parse_document(load_json(data, relpath), relpath, task)
+    frame = pd.DataFrame(cols)
+    for key, value in fields.items():
+        frame[key] = value
+    frame["task"] = task
+    frame["source_file"] = relpath
+    return frame, mismatches
+
+
+COLUMNS = ["family", "model_name", *SIZE_KEYS, "task", "subtask", "shots", "metric", "value", "is_preferred",
+           "low_score", "high_score", "source_file"]
+
+
+def parse_chunk(root: str, relpaths: Sequence[str]) -> tuple[list[pd.DataFrame], list[tuple[str, str, str]], int]:
+    """Parse files in order; bad files are returned as (path, json_path, reason), not raised."""
+    frames, bad, mismatches = [], [], 0
+    for rel in relpaths:
+        try:
+            frame, n = parse_file(root, rel)
+        except BadScoresFile as exc:
+            bad.append((exc.path, exc.json_path, exc.reason))
+            continue
+        except OSError as exc:
+            bad.append((rel, "$", f"cannot read: {exc.strerror or exc}"))
+            continue
+        frames.append(frame)
+        mismatches += n
+    return frames, bad, mismatches
+
+
+def parse_files(root: str, relpaths: Sequence[str], *, threads: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """All files -> (scores, bad files, subtask-name mismatches), in manifest order."""
+    n_chunks = max(1, min(len(relpaths), threads * 8))
+    chunks = [list(c) for c in np.array_split(np.asarray(relpaths, dtype=object), n_chunks) if len(c)]
+    if threads > 1 and len(chunks) > 1:
+        with ProcessPoolExecutor(max_workers=threads) as pool:
+            results = list(pool.map(parse_chunk, [root] * len(chunks), chunks))
+    else:
+        results = [parse_chunk(root, c) for c in chunks]
+    frames = [f for r in results for f in r[0]]
+    bad = pd.DataFrame([b for r in results for b in r[1]], columns=BAD_FILE_COLUMNS)
+    mismatches = sum(r[2] for r in results)
+    if frames:
+        scores = pd.concat(frames, ignore_index=True)[COLUMNS]
+    else:
+        scores = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    scores = scores.astype({"shots": "Int64", "value": float, "is_preferred": bool, "low_score": float,
+                            "high_score": float, **{k: float for k in SIZE_KEYS}})
+    return scores, bad, mismatches
+
+
+def add_n_examples(scores: pd.DataFrame, metadata: pd.DataFrame) -> pd.DataFrame:
+    """Join BIG-bench's example counts on (task, subtask); 0 or absent = unknown (NA)."""
+    meta = metadata[["task", "subtask", "n_examples"]].copy()
+    meta["subtask"] = meta["subtask"].fillna("")
+    meta["n_examples"] = pd.to_numeric(meta["n_examples"], errors="coerce").where(lambda s: s > 0).astype("Int64")
+    meta = meta.drop_duplicates(["task", "subtask"])
+    keyed = scores.assign(_subtask=scores["subtask"].fillna(""))
+    merged = keyed.merge(meta, left_on=["task", "_subtask"], right_on=["task", "subtask"], how="left",
+                         suffixes=("", "_meta"), validate="many_to_one")
+    return merged.drop(columns=["_subtask", "subtask_meta"])
+
+
+def run(
+    *,
+    manifest: str,
+    task_metadata: str,
+    scores: str,
+    bad_files: str,
+    root: str,
+    on_bad_file: str,
+    label: str,
+    threads: int = 1,
+) -> None:
+    files = read_csv(manifest)["path"].tolist()
+    logger.info("parsing %d scores files under %s with %d process(es)", len(files), root, threads)
+    table, bad, mismatches = parse_files(root, files, threads=threads)
+    if len(bad) and on_bad_file == "error":
+        first = bad.iloc[0]
+        raise BadScoresFile(first["path"], first["json_path"],
+                            f"{first['reason']} ({len(bad)} bad file(s) in all; set on_bad_file: skip to list "
+                            "them in logs/bad_files.csv and go on)")
+    for row in bad.itertuples(index=False):
+        logger.warning("skipped %s: %s: %s", row.path, row.json_path, row.reason)
+    if mismatches:
+        logger.warning("%d score entries have a subtask_description that does not start with its task name; "
+                       "kept as written (BIG-bench issue #726)", mismatches)
+    table = add_n_examples(table, pd.read_csv(task_metadata, dtype={"subtask": str}))
+    write_csv(bad, bad_files, label=label)
+    write_parquet(table, scores, label=label)
+    logger.info("%d scores from %d files (%d skipped): %d families, %d tasks, %d metrics", len(table),
+                len(files) - len(bad), len(bad), table["family"].nunique(), table["task"].nunique(),
+                table["metric"].nunique())
+
+
+def main(snakemake) -> None:  # type: ignore[no-untyped-def]
+    run_rule(run, snakemake)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 — injected by Snakemake

@@ -1,0 +1,56 @@
+# Config validation, the run name, target lists and input functions. No rules here.
+from snakemake.utils import validate
+
+from scripts.workflow_config import (
+    check_config,
+    data_label,
+    is_commit_sha,
+    repo_slug,
+    run_name,
+)
+
+check_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+validate(config, schema="../schemas/config.schema.yaml", set_default=True)
+
+METRICS_FILE = "config/metrics.yaml"
+
+
+def _resolve_commit() -> str | None:
+    """The commit sha a github run reads (resolved once, at DAG-build time)."""
+    if config["source"] != "github":
+        return None
+    ref = config["github"]["ref"]
+    if is_commit_sha(ref):
+        return ref
+    from scripts.github_source import resolve_commit
+
+    return resolve_commit(
+        api_url=config["github"]["api_url"],
+        repo=config["github"]["repo"],
+        ref=ref,
+        timeout_s=config["github"]["timeout_s"],
+    )
+
+
+COMMIT = _resolve_commit()
+RUN = run_name(config, COMMIT)
+DATA_LABEL = data_label(config, COMMIT)
+SYNTHETIC = config["source"] == "sample"
+
+REPO_SLUG = repo_slug(config["github"]["repo"])
+
+# Root folder of the scores files (it holds bigbench/benchmark_tasks/...).
+if config["source"] == "sample":
+    SNAPSHOT = f"results/{RUN}/snapshot"
+elif config["source"] == "local":
+    SNAPSHOT = config["local"]["path"]
+else:
+    SNAPSHOT = f"results/.cache/github/{REPO_SLUG}/{COMMIT}"
+
+ALL_TARGETS = [
+    f"results/{RUN}/scores.parquet",
+    f"results/{RUN}/emergence.parquet",
+    f"results/{RUN}/emergence.csv",
+    f"results/{RUN}/tables/excluded_curves.csv",
+    f"results/{RUN}/tables/unknown_metrics.csv",
+]

@@ -17,7 +17,10 @@ include: "workflow/rules/parse.smk"
 include: "workflow/rules/emergence.smk"
 
 
+# Each stage file appends its final outputs to ALL_TARGETS.
+
+
 rule all:
+    default_target: True
     input:
         ALL_TARGETS,
-    default_target: True

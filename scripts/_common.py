@@ -6,7 +6,6 @@ one `# ` line naming where the data came from (SYNTHETIC for the sample source);
 with `read_csv`, which skips it.
 """
 
-
 import json
 import logging
 import os

@@ -13,7 +13,6 @@ tables/excluded_curves.csv, tables/unknown_metrics.csv.
 Params: scale, families, shots, granularity, min_points, orient_metrics, label.
 """
 
-
 import logging
 from typing import Any
 
@@ -40,9 +39,7 @@ def from_sentinels(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def select_scores(
-    scores: pd.DataFrame, *, families: list[str], shots: list[int], granularity: str
-) -> pd.DataFrame:
+def select_scores(scores: pd.DataFrame, *, families: list[str], shots: list[int], granularity: str) -> pd.DataFrame:
     """Keep the families, shot counts and entry level (task/subtask/all) asked for."""
     keep = pd.Series(True, index=scores.index)
     if families:
@@ -124,8 +121,23 @@ def build_curves(
     points = points.join(per_curve, on=CURVE_KEYS)
     points = points.loc[points["n_points"] >= min_points].drop(columns="n_points")
     points["curve_id"] = points.groupby(CURVE_KEYS, sort=True).ngroup()
-    columns = ["curve_id", *CURVE_KEYS, "is_preferred", "x", "value", "y", "n_duplicates", "n_nan_dropped",
-               "oriented", "known_metric", "higher_is_better", "low_score", "high_score", "metric_low", "metric_high"]
+    columns = [
+        "curve_id",
+        *CURVE_KEYS,
+        "is_preferred",
+        "x",
+        "value",
+        "y",
+        "n_duplicates",
+        "n_nan_dropped",
+        "oriented",
+        "known_metric",
+        "higher_is_better",
+        "low_score",
+        "high_score",
+        "metric_low",
+        "metric_high",
+    ]
     curves = from_sentinels(points[columns].sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True))
     excluded = from_sentinels(excluded)
     return curves, excluded
@@ -176,7 +188,10 @@ def run(
     write_csv(unknown_table, unknown, label=label)
     logger.info(
         "%d curves kept (%d points), %d excluded; %d unknown metric(s)",
-        points["curve_id"].nunique(), len(points), len(dropped), len(unknown_table),
+        points["curve_id"].nunique(),
+        len(points),
+        len(dropped),
+        len(unknown_table),
     )
     for reason, count in dropped["reason"].str.replace(r"^\d+", "k", regex=True).value_counts().items():
         logger.info("excluded %d curve(s): %s", count, reason)

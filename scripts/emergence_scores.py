@@ -17,7 +17,6 @@ Inputs: curves.parquet. Outputs: emergence.parquet, emergence.csv.
 Params: zero_median_floor, emergence_threshold, min_effect, label.
 """
 
-
 import logging
 
 import numpy as np
@@ -134,9 +133,32 @@ def score_curves(
     big_enough = ~table["effect_checked"] | (table["effect"] >= min_effect)
     table["emergent"] = (table["es"] > table["threshold"]) & big_enough
     table = table.drop(columns=["sign", "median_d2"]).reset_index()
-    order = ["curve_id", *CURVE_COLUMNS, "n_points", "n_nan_dropped", "n_duplicates", "x_min", "x_max",
-             "low", "high", "y_min", "y_max", "y_first", "y_last", "range", "es", "es_floored", "es_infinite",
-             "es_rms", "effect", "effect_checked", "spearman_rho", "scale_of_max_jump", "threshold", "emergent"]
+    order = [
+        "curve_id",
+        *CURVE_COLUMNS,
+        "n_points",
+        "n_nan_dropped",
+        "n_duplicates",
+        "x_min",
+        "x_max",
+        "low",
+        "high",
+        "y_min",
+        "y_max",
+        "y_first",
+        "y_last",
+        "range",
+        "es",
+        "es_floored",
+        "es_infinite",
+        "es_rms",
+        "effect",
+        "effect_checked",
+        "spearman_rho",
+        "scale_of_max_jump",
+        "threshold",
+        "emergent",
+    ]
     return table[order]
 
 
@@ -161,7 +183,11 @@ def run(
     write_csv(scored, csv, label=label)
     logger.info(
         "%d curves scored, %d emergent (%d with infinite ES); threshold=%s, min_effect=%s",
-        len(scored), int(scored["emergent"].sum()), int(scored["es_infinite"].sum()), emergence_threshold, min_effect,
+        len(scored),
+        int(scored["emergent"].sum()),
+        int(scored["es_infinite"].sum()),
+        emergence_threshold,
+        min_effect,
     )
 
 

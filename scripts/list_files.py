@@ -4,7 +4,6 @@ Input: a folder holding bigbench/benchmark_tasks (a BIG-bench clone or the synth
 Output: manifest.csv, the same format as the github download's (scripts/manifest.py).
 """
 
-
 import logging
 
 from scripts._common import run_rule, write_csv

@@ -4,7 +4,6 @@ Every source (github download, local clone, synthetic sample) ends in the same m
 parse rule and provenance.json do not care where the files came from (issue 4).
 """
 
-
 import hashlib
 import os
 import re
@@ -68,5 +67,7 @@ def build_manifest(root: str | os.PathLike[str], relpaths: Iterable[str]) -> pd.
 
 def manifest_digest(manifest: pd.DataFrame) -> str:
     """sha256 over the sorted 'path size sha256' lines: one number for the whole input."""
-    lines = "".join(f"{p} {s} {h}\n" for p, s, h in manifest.sort_values("path")[MANIFEST_COLUMNS].itertuples(index=False))
+    lines = "".join(
+        f"{p} {s} {h}\n" for p, s, h in manifest.sort_values("path")[MANIFEST_COLUMNS].itertuples(index=False)
+    )
     return hashlib.sha256(lines.encode()).hexdigest()

@@ -12,7 +12,6 @@ Inputs: manifest.csv, task metadata CSV. Outputs: scores.parquet, bad_files.csv.
 Params: root (the snapshot folder), on_bad_file, label. Threads: parallel file parsing.
 """
 
-
 import json
 import logging
 import math
@@ -97,7 +96,7 @@ def split_subtask(description: str, task: str) -> tuple[str | None, bool]:
         return None, False
     prefix = f"{task}:"
     if description.startswith(prefix):
-        return description[len(prefix):], False
+        return description[len(prefix) :], False
     return description, True
 
 
@@ -117,8 +116,9 @@ def parse_document(doc: Any, path: str, task: str) -> tuple[dict[str, Any], dict
     if not isinstance(entries, list):
         raise BadScoresFile(path, "$.scores", f"expected a list, got {type(entries).__name__}")
 
-    cols: dict[str, list[Any]] = {k: [] for k in ("shots", "subtask", "metric", "value", "is_preferred",
-                                                   "low_score", "high_score")}
+    cols: dict[str, list[Any]] = {
+        k: [] for k in ("shots", "subtask", "metric", "value", "is_preferred", "low_score", "high_score")
+    }
     mismatches = 0
     for i, raw in enumerate(entries):
         where = f"$.scores[{i}]"
@@ -162,8 +162,20 @@ def parse_file(root: str, relpath: str) -> tuple[pd.DataFrame, int]:
     return frame, mismatches
 
 
-COLUMNS = ["family", "model_name", *SIZE_KEYS, "task", "subtask", "shots", "metric", "value", "is_preferred",
-           "low_score", "high_score", "source_file"]
+COLUMNS = [
+    "family",
+    "model_name",
+    *SIZE_KEYS,
+    "task",
+    "subtask",
+    "shots",
+    "metric",
+    "value",
+    "is_preferred",
+    "low_score",
+    "high_score",
+    "source_file",
+]
 
 
 def parse_chunk(root: str, relpaths: Sequence[str]) -> tuple[list[pd.DataFrame], list[tuple[str, str, str]], int]:
@@ -199,8 +211,16 @@ def parse_files(root: str, relpaths: Sequence[str], *, threads: int = 1) -> tupl
         scores = pd.concat(frames, ignore_index=True)[COLUMNS]
     else:
         scores = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    scores = scores.astype({"shots": "Int64", "value": float, "is_preferred": bool, "low_score": float,
-                            "high_score": float, **{k: float for k in SIZE_KEYS}})
+    scores = scores.astype(
+        {
+            "shots": "Int64",
+            "value": float,
+            "is_preferred": bool,
+            "low_score": float,
+            "high_score": float,
+            **{k: float for k in SIZE_KEYS},
+        }
+    )
     return scores, bad, mismatches
 
 
@@ -211,8 +231,14 @@ def add_n_examples(scores: pd.DataFrame, metadata: pd.DataFrame) -> pd.DataFrame
     meta["n_examples"] = pd.to_numeric(meta["n_examples"], errors="coerce").where(lambda s: s > 0).astype("Int64")
     meta = meta.drop_duplicates(["task", "subtask"])
     keyed = scores.assign(_subtask=scores["subtask"].fillna(""))
-    merged = keyed.merge(meta, left_on=["task", "_subtask"], right_on=["task", "subtask"], how="left",
-                         suffixes=("", "_meta"), validate="many_to_one")
+    merged = keyed.merge(
+        meta,
+        left_on=["task", "_subtask"],
+        right_on=["task", "subtask"],
+        how="left",
+        suffixes=("", "_meta"),
+        validate="many_to_one",
+    )
     return merged.drop(columns=["_subtask", "subtask_meta"])
 
 
@@ -232,20 +258,32 @@ def run(
     table, bad, mismatches = parse_files(root, files, threads=threads)
     if len(bad) and on_bad_file == "error":
         first = bad.iloc[0]
-        raise BadScoresFile(first["path"], first["json_path"],
-                            f"{first['reason']} ({len(bad)} bad file(s) in all; set on_bad_file: skip to list "
-                            "them in logs/bad_files.csv and go on)")
+        raise BadScoresFile(
+            first["path"],
+            first["json_path"],
+            f"{first['reason']} ({len(bad)} bad file(s) in all; set on_bad_file: skip to list "
+            "them in logs/bad_files.csv and go on)",
+        )
     for row in bad.itertuples(index=False):
         logger.warning("skipped %s: %s: %s", row.path, row.json_path, row.reason)
     if mismatches:
-        logger.warning("%d score entries have a subtask_description that does not start with its task name; "
-                       "kept as written (BIG-bench issue #726)", mismatches)
+        logger.warning(
+            "%d score entries have a subtask_description that does not start with its task name; "
+            "kept as written (BIG-bench issue #726)",
+            mismatches,
+        )
     table = add_n_examples(table, pd.read_csv(task_metadata, dtype={"subtask": str}))
     write_csv(bad, bad_files, label=label)
     write_parquet(table, scores, label=label)
-    logger.info("%d scores from %d files (%d skipped): %d families, %d tasks, %d metrics", len(table),
-                len(files) - len(bad), len(bad), table["family"].nunique(), table["task"].nunique(),
-                table["metric"].nunique())
+    logger.info(
+        "%d scores from %d files (%d skipped): %d families, %d tasks, %d metrics",
+        len(table),
+        len(files) - len(bad),
+        len(bad),
+        table["family"].nunique(),
+        table["task"].nunique(),
+        table["metric"].nunique(),
+    )
 
 
 def main(snakemake) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ error text a user sees for a bad config (one line, naming the key and the allowe
 pinned by tests.
 """
 
-
 import re
 from pathlib import Path
 from typing import Any

@@ -49,9 +49,9 @@ if config["source"] == "github":
             f"results/{RUN}/logs/download_files.log",
         benchmark:
             f"results/{RUN}/benchmarks/download_files.tsv"
+        retries: 2
         conda:
             "../../environment.yml"
-        retries: 2
         params:
             repo=config["github"]["repo"],
             commit=COMMIT,

@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/acquire.smk"
 include: "workflow/rules/parse.smk"
 include: "workflow/rules/emergence.smk"
+include: "workflow/rules/provenance.smk"
 
 
 # Each stage file appends its final outputs to ALL_TARGETS.

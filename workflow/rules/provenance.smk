@@ -1,0 +1,30 @@
+# What a run read and with what (DESIGN §7).
+
+
+rule provenance:
+    input:
+        manifest=f"results/{RUN}/manifest.csv",
+    output:
+        provenance_json=report(
+            f"results/{RUN}/provenance.json",
+            caption="../report/provenance.rst",
+            category="Provenance",
+        ),
+    log:
+        f"results/{RUN}/logs/provenance.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/provenance.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        source=config["source"],
+        repo=config["github"]["repo"],
+        commit=COMMIT,
+        config=config,
+        label=DATA_LABEL,
+        pipeline_dir=workflow.basedir,
+    script:
+        "../../scripts/provenance.py"
+
+
+ALL_TARGETS += [f"results/{RUN}/provenance.json"]

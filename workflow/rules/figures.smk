@@ -1,0 +1,177 @@
+# Figures (Mirage Fig. 5A-C, Fig. 6, and the emergence gallery); each rule also writes the CSV of
+# exactly the numbers it plots (DESIGN §5). One file per format in config figures.formats.
+
+
+rule figure_fig5a:
+    input:
+        emergence=f"results/{RUN}/emergence.parquet",
+        metrics=METRICS_FILE,
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/fig5a_emergence_by_preferred_metric.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/fig5a_emergence_by_preferred_metric.rst",
+            category="Figures",
+            subcategory="Mirage Fig. 5",
+        ),
+        data=f"results/{RUN}/figures/fig5a_emergence_by_preferred_metric.csv",
+    log:
+        f"results/{RUN}/logs/figure_fig5a.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_fig5a.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        emergence_threshold=config["emergence_threshold"],
+        min_effect=config["min_effect"],
+        data_label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/figure_fig5a.py"
+
+
+rule figure_fig5b:
+    input:
+        annotated=f"results/{RUN}/tables/annotated_by_metric.csv",
+        missing=f"results/{RUN}/tables/annotated_missing.csv",
+        metrics=METRICS_FILE,
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/fig5b_annotated_by_metric.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/fig5b_annotated_by_metric.rst",
+            category="Figures",
+            subcategory="Mirage Fig. 5",
+        ),
+        data=f"results/{RUN}/figures/fig5b_annotated_by_metric.csv",
+    log:
+        f"results/{RUN}/logs/figure_fig5b.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_fig5b.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        annotations=config["annotations"],
+        data_label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/figure_fig5b.py"
+
+
+rule figure_fig5c:
+    input:
+        share=f"results/{RUN}/tables/emergent_share_by_metric.csv",
+        metrics=METRICS_FILE,
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/fig5c_emergent_share_by_metric.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/fig5c_emergent_share_by_metric.rst",
+            category="Figures",
+            subcategory="Mirage Fig. 5",
+        ),
+        data=f"results/{RUN}/figures/fig5c_emergent_share_by_metric.csv",
+    log:
+        f"results/{RUN}/logs/figure_fig5c.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_fig5c.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        emergence_threshold=config["emergence_threshold"],
+        min_effect=config["min_effect"],
+        triplet_rule=config["triplet_rule"],
+        data_label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/figure_fig5c.py"
+
+
+rule figure_fig6:
+    input:
+        emergence=f"results/{RUN}/emergence.parquet",
+        curves=f"results/{RUN}/curves.parquet",
+        metrics=METRICS_FILE,
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/fig6_metric_swap.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/fig6_metric_swap.rst",
+            category="Figures",
+            subcategory="Mirage Fig. 6",
+        ),
+        data=f"results/{RUN}/figures/fig6_metric_swap.csv",
+    log:
+        f"results/{RUN}/logs/figure_fig6.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_fig6.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        family=config["fig6"]["family"],
+        tasks=config["fig6"]["tasks"],
+        n_tasks=config["fig6"]["n_tasks"],
+        scale=config["scale"],
+        data_label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/figure_fig6.py"
+
+
+rule figure_gallery:
+    input:
+        emergence=f"results/{RUN}/emergence.parquet",
+        curves=f"results/{RUN}/curves.parquet",
+        metrics=METRICS_FILE,
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/emergence_gallery.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/emergence_gallery.rst",
+            category="Figures",
+            subcategory="Beyond the paper",
+        ),
+        data=f"results/{RUN}/figures/emergence_gallery.csv",
+    log:
+        f"results/{RUN}/logs/figure_gallery.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_gallery.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        n_curves=config["figures"]["gallery_size"],
+        emergence_threshold=config["emergence_threshold"],
+        min_effect=config["min_effect"],
+        scale=config["scale"],
+        data_label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/figure_gallery.py"
+
+
+FIGURE_TARGETS = [
+    path
+    for name in (
+        "fig5a_emergence_by_preferred_metric",
+        "fig5b_annotated_by_metric",
+        "fig5c_emergent_share_by_metric",
+        "fig6_metric_swap",
+        "emergence_gallery",
+    )
+    for path in expand(
+        f"results/{RUN}/figures/{name}.{{ext}}",
+        ext=[*config["figures"]["formats"], "csv"],
+    )
+]
+
+ALL_TARGETS += FIGURE_TARGETS

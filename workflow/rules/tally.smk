@@ -1,0 +1,81 @@
+# Which metrics the emergent cases come from: tallies behind Mirage Fig. 5A-C (DESIGN §4).
+
+
+rule tally_metrics:
+    input:
+        emergence=f"results/{RUN}/emergence.parquet",
+        scores=f"results/{RUN}/scores.parquet",
+        annotations=config["annotations"],
+        metrics=METRICS_FILE,
+        task_metadata=config["task_metadata"],
+    output:
+        preferred_csv=report(
+            f"results/{RUN}/tables/tally_preferred.csv",
+            caption="../report/tally_preferred.rst",
+            category="Tables",
+            subcategory="Fig. 5 numbers",
+        ),
+        preferred_tex=f"results/{RUN}/tables/tally_preferred.tex",
+        all_csv=report(
+            f"results/{RUN}/tables/tally_all_metrics.csv",
+            caption="../report/tally_all_metrics.rst",
+            category="Tables",
+            subcategory="Fig. 5 numbers",
+        ),
+        all_tex=f"results/{RUN}/tables/tally_all_metrics.tex",
+        annotated_csv=report(
+            f"results/{RUN}/tables/annotated_by_metric.csv",
+            caption="../report/annotated_by_metric.rst",
+            category="Tables",
+            subcategory="Fig. 5 numbers",
+        ),
+        annotated_tex=f"results/{RUN}/tables/annotated_by_metric.tex",
+        share_csv=report(
+            f"results/{RUN}/tables/emergent_share_by_metric.csv",
+            caption="../report/emergent_share_by_metric.rst",
+            category="Tables",
+            subcategory="Fig. 5 numbers",
+        ),
+        share_tex=f"results/{RUN}/tables/emergent_share_by_metric.tex",
+        annotated_missing=report(
+            f"results/{RUN}/tables/annotated_missing.csv",
+            caption="../report/annotated_missing.rst",
+            category="Tables",
+            subcategory="Fig. 5 numbers",
+        ),
+        annotated_tasks=report(
+            f"results/{RUN}/tables/annotated_tasks.csv",
+            caption="../report/annotated_tasks.rst",
+            category="Tables",
+            subcategory="Fig. 5 numbers",
+        ),
+    log:
+        f"results/{RUN}/logs/tally_metrics.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/tally_metrics.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        triplet_rule=config["triplet_rule"],
+        emergence_threshold=config["emergence_threshold"],
+        min_effect=config["min_effect"],
+        data_label=DATA_LABEL,
+    script:
+        "../../scripts/tally_metrics.py"
+
+
+TALLY_TARGETS = [
+    f"results/{RUN}/tables/{name}.{ext}"
+    for name in (
+        "tally_preferred",
+        "tally_all_metrics",
+        "annotated_by_metric",
+        "emergent_share_by_metric",
+    )
+    for ext in ("csv", "tex")
+] + [
+    f"results/{RUN}/tables/annotated_missing.csv",
+    f"results/{RUN}/tables/annotated_tasks.csv",
+]
+
+ALL_TARGETS += TALLY_TARGETS

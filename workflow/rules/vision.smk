@@ -1,0 +1,120 @@
+# Inducing emergence by the choice of metric in small vision models (Mirage Sec. 5), offline on
+# scikit-learn's bundled digits (docs/vision.md). Independent of the BIG-bench source: the digits
+# are real images in every run, so these outputs carry their own data label, not SYNTHETIC.
+
+
+rule vision_train_classifier:
+    output:
+        outcomes=f"results/{RUN}/vision/classifier_outcomes.parquet",
+    log:
+        f"results/{RUN}/logs/vision_train_classifier.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/vision_train_classifier.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        model="classifier",
+        sizes=config["vision"]["classifier"]["widths"],
+        seeds=config["vision"]["seeds"],
+        test_fraction=config["vision"]["test_fraction"],
+        split_seed=config["vision"]["split_seed"],
+        max_iter=config["vision"]["classifier"]["max_iter"],
+        learning_rate=config["vision"]["classifier"]["learning_rate"],
+        label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
+    script:
+        "../../scripts/vision_train.py"
+
+
+rule vision_train_autoencoder:
+    output:
+        outcomes=f"results/{RUN}/vision/autoencoder_outcomes.parquet",
+    log:
+        f"results/{RUN}/logs/vision_train_autoencoder.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/vision_train_autoencoder.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        model="autoencoder",
+        sizes=config["vision"]["autoencoder"]["bottlenecks"],
+        seeds=config["vision"]["seeds"],
+        test_fraction=config["vision"]["test_fraction"],
+        split_seed=config["vision"]["split_seed"],
+        max_iter=config["vision"]["autoencoder"]["max_iter"],
+        learning_rate=config["vision"]["autoencoder"]["learning_rate"],
+        label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
+    script:
+        "../../scripts/vision_train.py"
+
+
+rule vision_scores:
+    input:
+        classifier=f"results/{RUN}/vision/classifier_outcomes.parquet",
+        autoencoder=f"results/{RUN}/vision/autoencoder_outcomes.parquet",
+    output:
+        curves=f"results/{RUN}/vision/curves.parquet",
+        emergence=f"results/{RUN}/vision/emergence.parquet",
+        table_csv=report(
+            f"results/{RUN}/tables/vision_emergence.csv",
+            caption="../report/vision_emergence.rst",
+            category="Vision (Mirage Sec. 5)",
+        ),
+        table_tex=f"results/{RUN}/tables/vision_emergence.tex",
+        summary=f"results/{RUN}/vision_summary.json",
+    log:
+        f"results/{RUN}/logs/vision_scores.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/vision_scores.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        subset_size=config["vision"]["subset_size"],
+        error_threshold=config["vision"]["error_threshold"],
+        zero_median_floor=config["zero_median_floor"],
+        emergence_threshold=config["emergence_threshold"],
+        min_effect=config["min_effect"],
+        label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
+    script:
+        "../../scripts/vision_scores.py"
+
+
+rule vision_figure:
+    input:
+        curves=f"results/{RUN}/vision/curves.parquet",
+        emergence=f"results/{RUN}/vision/emergence.parquet",
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/vision_metric_choice.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/vision_metric_choice.rst",
+            category="Vision (Mirage Sec. 5)",
+        ),
+        data=f"results/{RUN}/figures/vision_metric_choice.csv",
+    log:
+        f"results/{RUN}/logs/vision_figure.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/vision_figure.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        subset_size=config["vision"]["subset_size"],
+        error_threshold=config["vision"]["error_threshold"],
+        emergence_threshold=config["emergence_threshold"],
+        min_effect=config["min_effect"],
+        label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
+    script:
+        "../../scripts/vision_figure.py"
+
+
+ALL_TARGETS += [
+    f"results/{RUN}/tables/vision_emergence.csv",
+    f"results/{RUN}/tables/vision_emergence.tex",
+    f"results/{RUN}/vision_summary.json",
+    f"results/{RUN}/figures/vision_metric_choice.csv",
+    *expand(
+        f"results/{RUN}/figures/vision_metric_choice.{{fmt}}",
+        fmt=config["figures"]["formats"],
+    ),
+]

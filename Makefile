@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 8
 SMK := $(BIN)/snakemake
+SOURCE ?= sample
 RUN ?= sample
 
 .PHONY: help venv test unit integration lint run sample excerpt report dag bench archive clean
@@ -40,12 +41,23 @@ run: venv  ## the full reproduction: download BIG-bench results from GitHub, eve
 sample: venv  ## the offline run on the SYNTHETIC sample snapshot (results/sample/)
 	$(SMK) --cores $(CORES) --config source=sample
 
-report: venv  ## the Snakemake report of run RUN (default sample) as results/RUN/report.zip
-	$(SMK) --config source=$(RUN) --report results/$(RUN)/report.zip
+excerpt: venv  ## offline on REAL BIG-bench scores from two public extracts (results/excerpt/; docs/excerpt.md)
+	$(SMK) --cores $(CORES) --config source=excerpt
+
+report: venv  ## the Snakemake report of the sample run (or SOURCE=…, RUN=…) as results/RUN/report.zip
+	$(SMK) --config source=$(SOURCE) --report results/$(RUN)/report.zip
 
 dag: venv  ## the rule graph as results/rulegraph.svg (needs graphviz's dot)
 	mkdir -p results
 	$(SMK) --config source=sample --rulegraph | dot -Tsvg > results/rulegraph.svg
+
+archive: report  ## report + provenance + tables + figures of run RUN in results/RUN-archive.tar.gz, with SHA256SUMS
+	cd results/$(RUN) && find report.zip provenance.json summary.json emergence.csv tables figures -type f \
+		| LC_ALL=C sort | xargs sha256sum > SHA256SUMS
+	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C results \
+		-cf - $(addprefix $(RUN)/,SHA256SUMS report.zip provenance.json summary.json emergence.csv tables figures) \
+		| gzip -n > results/$(RUN)-archive.tar.gz
+	@echo "wrote results/$(RUN)-archive.tar.gz (check with: tar -xzf … && cd $(RUN) && sha256sum -c SHA256SUMS)"
 
 clean:  ## delete results/$(RUN) after asking
 	@read -p "Delete results/$(RUN)? [y/N] " ans && [ "$$ans" = y ] && rm -rf results/$(RUN) || echo "kept"

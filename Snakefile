@@ -14,8 +14,14 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/acquire.smk"
 include: "workflow/rules/parse.smk"
+include: "workflow/rules/excerpt.smk"
 include: "workflow/rules/emergence.smk"
+include: "workflow/rules/tally.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/summary.smk"
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/vision.smk"
+include: "workflow/rules/beyond.smk"
 
 
 # Each stage file appends its final outputs to ALL_TARGETS.

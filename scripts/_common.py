@@ -46,6 +46,13 @@ def setup_logging(path: str | os.PathLike[str] | None) -> None:
     sys.excepthook = log_uncaught
 
 
+def _umask() -> int:
+    """The process umask (mkstemp creates files 0600; outputs should get the usual mode)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside `path`; move it onto `path` only if the block succeeds."""
@@ -55,6 +62,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -70,6 +78,12 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
     """Write JSON atomically with sorted keys and a trailing newline (stable bytes)."""
     write_text(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file written by `write_json` (or any UTF-8 JSON file)."""
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def write_csv(

@@ -27,6 +27,8 @@ from scripts._common import run_rule, write_csv, write_parquet
 logger = logging.getLogger(__name__)
 
 KEY_COLUMNS = ["family", "task", "subtask", "shots", "metric"]
+TIE_TOLERANCE = 1e-9
+"""ES within this relative distance of the threshold counts as equal to it (not emergent)."""
 CURVE_COLUMNS = KEY_COLUMNS + ["is_preferred", "known_metric", "higher_is_better", "oriented"]
 
 
@@ -90,6 +92,21 @@ def curve_statistics(points: pd.DataFrame) -> pd.DataFrame:
     return stats.drop(columns=["pos_max", "pos_min", "mean_d2"])
 
 
+def es_matrix(y: np.ndarray) -> np.ndarray:
+    """ES of every row of `y` (shape (..., n), points in increasing-scale order along the last axis).
+
+    The same definition and edge rules as `curve_statistics`, as one numpy kernel for stacks of
+    equal-length curves (the permutation null): all y equal -> 0; zero median of the squared steps
+    with a positive range -> +-inf; ties in argmax/argmin take the first point. Rows must be finite.
+    """
+    y = np.asarray(y, dtype=float)
+    spread = y.max(axis=-1) - y.min(axis=-1)
+    sign = np.sign(y.argmax(axis=-1) - y.argmin(axis=-1))
+    median_d2 = np.median(np.diff(y, axis=-1) ** 2, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(spread == 0, 0.0, sign * spread / np.sqrt(median_d2))
+
+
 def curve_ranges(curves: pd.DataFrame) -> pd.DataFrame:
     """Per curve_id: the (low, high) range used to normalise it.
 
@@ -131,7 +148,10 @@ def score_curves(
     else:
         table["threshold"] = float(emergence_threshold)
     big_enough = ~table["effect_checked"] | (table["effect"] >= min_effect)
-    table["emergent"] = (table["es"] > table["threshold"]) & big_enough
+    # "Sharper than" with a relative tolerance: a straight line of decimal values can score
+    # n - 1 + 2e-15 in floating point, and must not count as emergent.
+    margin = TIE_TOLERANCE * np.maximum(1.0, table["threshold"].abs())
+    table["emergent"] = (table["es"] - table["threshold"] > margin) & big_enough
     table = table.drop(columns=["sign", "median_d2"]).reset_index()
     order = [
         "curve_id",

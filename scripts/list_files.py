@@ -7,7 +7,7 @@ Output: manifest.csv, the same format as the github download's (scripts/manifest
 import logging
 
 from scripts._common import run_rule, write_csv
-from scripts.manifest import build_manifest, find_results_files
+from scripts.manifest import NOT_REGULAR_SHA256, build_manifest, find_results_files
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +19,13 @@ def run(*, snapshot: str, manifest: str) -> None:
     table = build_manifest(snapshot, files)
     write_csv(table, manifest)
     logger.info("%d scores files, %.1f MB, under %s", len(table), table["size"].sum() / 1e6, snapshot)
+    irregular = table.loc[table["sha256"] == NOT_REGULAR_SHA256, "path"].tolist()
+    if irregular:
+        logger.warning(
+            "%d path(s) named like scores files are not regular files (parse_scores reports them): %s",
+            len(irregular),
+            ", ".join(irregular),
+        )
 
 
 def main(snakemake) -> None:  # type: ignore[no-untyped-def]

@@ -40,28 +40,42 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def find_results_files(root: str | os.PathLike[str]) -> list[str]:
-    """Relative paths of every regular scores file under root/bigbench/benchmark_tasks, sorted.
+NOT_REGULAR_SHA256 = "-"
+"""The manifest's sha256 (with size 0) of an entry named like a scores file that is not a regular file."""
 
-    Directories named like scores files and symlinks are not results files; they are skipped.
+
+def is_regular_file(path: str | os.PathLike[str]) -> bool:
+    """A regular file, not a symlink (to one), a directory, a fifo..."""
+    return os.path.isfile(path) and not os.path.islink(path)
+
+
+def find_results_files(root: str | os.PathLike[str]) -> list[str]:
+    """Relative paths of every entry named like a scores file under root/bigbench/benchmark_tasks, sorted.
+
+    Entries that are not regular files (a directory named like a scores file, a symlink) are
+    listed too, so that parse_scores reports them in logs/bad_files.csv ("not a regular file")
+    instead of their being dropped without a word (issue 9).
     """
     root = Path(root)
     tasks = root / "bigbench" / "benchmark_tasks"
     if not tasks.is_dir():
         raise FileNotFoundError(f"{root}: no bigbench/benchmark_tasks folder (is this a BIG-bench clone?)")
-    found = []
-    for path in tasks.glob("*/results/scores_*.json"):
-        if path.is_file() and not path.is_symlink():
-            found.append(path.relative_to(root).as_posix())
+    found = [path.relative_to(root).as_posix() for path in tasks.glob("*/results/scores_*.json")]
     return sorted(p for p in found if is_results_file(p))
 
 
 def build_manifest(root: str | os.PathLike[str], relpaths: Iterable[str]) -> pd.DataFrame:
-    """One row per file: path (relative to root), size in bytes, sha256; sorted by path."""
+    """One row per file: path (relative to root), size in bytes, sha256; sorted by path.
+
+    An entry that is not a regular file gets size 0 and sha256 NOT_REGULAR_SHA256 ("-").
+    """
     rows = []
     for rel in sorted(relpaths):
         full = Path(root) / rel
-        rows.append((rel, full.stat().st_size, sha256_file(full)))
+        if is_regular_file(full):
+            rows.append((rel, full.stat().st_size, sha256_file(full)))
+        else:
+            rows.append((rel, 0, NOT_REGULAR_SHA256))
     return pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
 
 

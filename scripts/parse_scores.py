@@ -2,20 +2,25 @@
 
 One row per (file, score entry, metric): family, model_name, the three size columns, task (the
 task folder name), subtask (null for the task-level entry), shots, metric, value, is_preferred,
-low_score, high_score, source_file, n_examples (from BIG-bench's task metadata, where known).
+low_score, high_score, source_file, n_examples (from BIG-bench's task metadata, where known),
+value_se (binomial standard error of proportion metrics; scripts/score_table.py).
 NaN and null values are kept as NaN (curves drop and count them later). Files are parsed in
 parallel, in chunks, with orjson (falling back to the standard library for the NaN literals that
 BIG-bench files contain); each file is checked as it is read, and a malformed one raises an error
 naming the file and the JSON path, or, with on_bad_file=skip, is listed in logs/bad_files.csv.
 
-Inputs: manifest.csv, task metadata CSV. Outputs: scores.parquet, bad_files.csv.
-Params: root (the snapshot folder), on_bad_file, label. Threads: parallel file parsing.
+A file is also bad, before it is read, when it is not a regular file (a directory named like a
+scores file, a symlink) or is larger than max_file_mb (real BIG-bench scores files are far smaller).
+
+Inputs: manifest.csv, task metadata CSV, metrics.yaml. Outputs: scores.parquet, bad_files.csv.
+Params: root (the snapshot folder), on_bad_file, max_file_mb, label. Threads: parallel file parsing.
 """
 
 import json
 import logging
 import math
 import os
+import stat
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -24,8 +29,9 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from scripts._common import read_csv, run_rule, write_csv, write_parquet
+from scripts._common import load_metric_facts, read_csv, run_rule, write_csv, write_parquet
 from scripts.manifest import task_of
+from scripts.score_table import add_value_se
 
 logger = logging.getLogger(__name__)
 
@@ -145,11 +151,19 @@ def parse_document(doc: Any, path: str, task: str) -> tuple[dict[str, Any], dict
     return fields, cols, mismatches
 
 
-def parse_file(root: str, relpath: str) -> tuple[pd.DataFrame, int]:
+def check_file(full: str, relpath: str, max_file_mb: float | None) -> None:
+    """Before reading: a regular file (not a symlink, directory...) of at most max_file_mb MB (10^6 bytes)."""
+    info = os.lstat(full)  # a missing file raises OSError: "cannot read"
+    if not stat.S_ISREG(info.st_mode):
+        raise BadScoresFile(relpath, "$", "not a regular file")
+    if max_file_mb is not None and info.st_size > max_file_mb * 1e6:
+        raise BadScoresFile(relpath, "$", f"file is {info.st_size / 1e6:.1f} MB, above max_file_mb={max_file_mb:g}")
+
+
+def parse_file(root: str, relpath: str, max_file_mb: float | None = None) -> tuple[pd.DataFrame, int]:
     """Read, check and flatten one file (raises BadScoresFile)."""
     full = os.path.join(root, relpath)
-    if not os.path.isfile(full):
-        raise BadScoresFile(relpath, "$", "not a regular file")
+    check_file(full, relpath, max_file_mb)
     with open(full, "rb") as fh:
         data = fh.read()
     task = task_of(relpath)
@@ -178,12 +192,14 @@ COLUMNS = [
 ]
 
 
-def parse_chunk(root: str, relpaths: Sequence[str]) -> tuple[list[pd.DataFrame], list[tuple[str, str, str]], int]:
+def parse_chunk(
+    root: str, relpaths: Sequence[str], max_file_mb: float | None = None
+) -> tuple[list[pd.DataFrame], list[tuple[str, str, str]], int]:
     """Parse files in order; bad files are returned as (path, json_path, reason), not raised."""
     frames, bad, mismatches = [], [], 0
     for rel in relpaths:
         try:
-            frame, n = parse_file(root, rel)
+            frame, n = parse_file(root, rel, max_file_mb)
         except BadScoresFile as exc:
             bad.append((exc.path, exc.json_path, exc.reason))
             continue
@@ -195,15 +211,17 @@ def parse_chunk(root: str, relpaths: Sequence[str]) -> tuple[list[pd.DataFrame],
     return frames, bad, mismatches
 
 
-def parse_files(root: str, relpaths: Sequence[str], *, threads: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+def parse_files(
+    root: str, relpaths: Sequence[str], *, threads: int = 1, max_file_mb: float | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """All files -> (scores, bad files, subtask-name mismatches), in manifest order."""
     n_chunks = max(1, min(len(relpaths), threads * 8))
     chunks = [list(c) for c in np.array_split(np.asarray(relpaths, dtype=object), n_chunks) if len(c)]
     if threads > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(max_workers=threads) as pool:
-            results = list(pool.map(parse_chunk, [root] * len(chunks), chunks))
+            results = list(pool.map(parse_chunk, [root] * len(chunks), chunks, [max_file_mb] * len(chunks)))
     else:
-        results = [parse_chunk(root, c) for c in chunks]
+        results = [parse_chunk(root, c, max_file_mb) for c in chunks]
     frames = [f for r in results for f in r[0]]
     bad = pd.DataFrame([b for r in results for b in r[1]], columns=BAD_FILE_COLUMNS)
     mismatches = sum(r[2] for r in results)
@@ -246,16 +264,18 @@ def run(
     *,
     manifest: str,
     task_metadata: str,
+    metrics: str,
     scores: str,
     bad_files: str,
     root: str,
     on_bad_file: str,
     label: str,
+    max_file_mb: float = 25,
     threads: int = 1,
 ) -> None:
     files = read_csv(manifest)["path"].tolist()
     logger.info("parsing %d scores files under %s with %d process(es)", len(files), root, threads)
-    table, bad, mismatches = parse_files(root, files, threads=threads)
+    table, bad, mismatches = parse_files(root, files, threads=threads, max_file_mb=max_file_mb)
     if len(bad) and on_bad_file == "error":
         first = bad.iloc[0]
         raise BadScoresFile(
@@ -273,6 +293,7 @@ def run(
             mismatches,
         )
     table = add_n_examples(table, pd.read_csv(task_metadata, dtype={"subtask": str}))
+    table = add_value_se(table, load_metric_facts(metrics))
     write_csv(bad, bad_files, label=label)
     write_parquet(table, scores, label=label)
     logger.info(

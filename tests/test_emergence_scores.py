@@ -177,3 +177,12 @@ def test_curve_statistics_ties_take_first_point():
     # steps -1 1 -1, squared median 1 -> ES = -1 * 1 / 1 = -1.
     pts = pd.DataFrame({"curve_id": [0] * 4, "x": [1.0, 2.0, 3.0, 4.0], "y": [1.0, 0.0, 1.0, 0.0]})
     assert curve_statistics(pts)["es"].iloc[0] == pytest.approx(-1.0)
+
+
+def test_threshold_tie_in_floating_point_is_not_emergent():
+    # 12 points 0, .1, ..., 1.1 are a straight line: ES = 1.1 / .1 = 11 = n - 1 exactly in real
+    # arithmetic; in floating point the steps differ in the last bit. Not sharper than linear.
+    xs = tuple(10.0 ** (6 + i / 2) for i in range(12))
+    row = score({"exact_str_match": [i / 10 for i in range(12)]}, xs=xs).loc["exact_str_match"]
+    assert row["es"] == pytest.approx(11.0) and row["threshold"] == 11.0
+    assert not row["emergent"]

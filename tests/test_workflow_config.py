@@ -5,7 +5,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.workflow_config import ConfigError, check_config, data_label, repo_slug, run_name
+from scripts.workflow_config import (
+    ConfigError,
+    check_config,
+    coerce_cli_strings,
+    data_label,
+    load_schema,
+    repo_slug,
+    run_name,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -55,3 +63,17 @@ def test_run_names_and_labels():
     assert repo_slug("google/BIG-bench") == "google__BIG-bench"
     with pytest.raises(ConfigError):
         run_name(config(source="github"))
+
+
+def test_command_line_strings_are_coerced_to_the_schema_type():
+    # `--config orient_metrics=false` and `--config sample={seed: 1}` arrive as strings.
+    schema = load_schema(SCHEMA)
+    cfg = config(orient_metrics="false", sample={"scale": "small", "seed": "1"}, emergence_threshold="auto",
+                 triplet_rule="2", min_effect="0.1", shots=["0", "3"], families=["1b"])
+    coerced = coerce_cli_strings(cfg, schema)
+    assert coerced["orient_metrics"] is False and coerced["sample"]["seed"] == 1
+    assert coerced["emergence_threshold"] == "auto" and coerced["triplet_rule"] == 2
+    assert coerced["min_effect"] == 0.1 and coerced["shots"] == [0, 3]
+    assert coerced["families"] == ["1b"]  # a string item stays a string
+    check_config(coerced, SCHEMA)
+    assert coerce_cli_strings(config(min_points="many"), schema)["min_points"] == "many"  # left for validation

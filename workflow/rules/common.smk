@@ -3,13 +3,17 @@ from snakemake.utils import validate
 
 from scripts.workflow_config import (
     check_config,
+    coerce_cli_strings,
     data_label,
     is_commit_sha,
+    load_schema,
     repo_slug,
     run_name,
 )
 
-check_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+SCHEMA_FILE = workflow.source_path("../schemas/config.schema.yaml")
+config.update(coerce_cli_strings(config, load_schema(SCHEMA_FILE)))
+check_config(config, SCHEMA_FILE)
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
 
 METRICS_FILE = "config/metrics.yaml"
@@ -44,6 +48,9 @@ if config["source"] == "sample":
     SNAPSHOT = f"results/{RUN}/snapshot"
 elif config["source"] == "local":
     SNAPSHOT = config["local"]["path"]
+elif config["source"] == "excerpt":
+    # Not a BIG-bench tree: the folder of the two extracts (rule excerpt_source, docs/excerpt.md).
+    SNAPSHOT = config["excerpt"]["path"]
 else:
     SNAPSHOT = f"results/.cache/github/{REPO_SLUG}/{COMMIT}"
 

@@ -1,23 +1,28 @@
 # Every scores file in the manifest -> one tidy table (DESIGN §2).
 
 
-rule parse_scores:
-    input:
-        manifest=f"results/{RUN}/manifest.csv",
-        task_metadata=config["task_metadata"],
-    output:
-        scores=f"results/{RUN}/scores.parquet",
-        bad_files=f"results/{RUN}/logs/bad_files.csv",
-    log:
-        f"results/{RUN}/logs/parse_scores.log",
-    benchmark:
-        f"results/{RUN}/benchmarks/parse_scores.tsv"
-    conda:
-        "../../environment.yml"
-    threads: workflow.cores
-    params:
-        root=SNAPSHOT,
-        on_bad_file=config["on_bad_file"],
-        label=DATA_LABEL,
-    script:
-        "../../scripts/parse_scores.py"
+# source=excerpt has no scores files: rule excerpt_source (excerpt.smk) writes scores.parquet.
+if config["source"] != "excerpt":
+
+    rule parse_scores:
+        input:
+            manifest=f"results/{RUN}/manifest.csv",
+            task_metadata=config["task_metadata"],
+            metrics=METRICS_FILE,
+        output:
+            scores=f"results/{RUN}/scores.parquet",
+            bad_files=f"results/{RUN}/logs/bad_files.csv",
+        log:
+            f"results/{RUN}/logs/parse_scores.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/parse_scores.tsv"
+        conda:
+            "../../environment.yml"
+        threads: 8  # Snakemake caps this at --cores
+        params:
+            root=SNAPSHOT,
+            on_bad_file=config["on_bad_file"],
+            max_file_mb=config["max_file_mb"],
+            label=DATA_LABEL,
+        script:
+            "../../scripts/parse_scores.py"

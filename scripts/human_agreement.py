@@ -1,0 +1,299 @@
+"""Rule human_agreement: does the emergence score agree with people who looked at the curves?
+
+Issue 7, part 4 (beyond the paper). Reference: Wei et al. (2022), "Emergent Abilities of Large
+Language Models", TMLR, Appendix E, which sorts BIG-bench tasks into classes by eye
+(config/annotations/wei2022_appendixE_task_classes.csv, config key `agreement.classes`).
+
+- Human label: a task is *human-emergent* when any of its classes is in `emergent_classes`
+  (default emergent_gpt3_or_lamda, emergent_palm) and *human-not-emergent* when any is in
+  `not_emergent_classes` (default smoothly_increasing, flat); a task in both is ambiguous and left
+  out (logged), and tasks of other classes only (e.g. `other`) are not compared.
+- Our label: per model family, a task is emergent when any of its preferred-metric curves (each
+  score entry's own preferred_score: task level or subtask, any shot count) is emergent in
+  emergence.parquet; `all families` = emergent in any family.
+- Compared: tasks with both labels (per family: tasks that family has preferred-metric curves for).
+
+Outputs: tables/agreement_confusion.{csv,tex} (per family: tasks, TP, FP, FN, TN, precision and
+recall with 95% Wilson intervals, F1, accuracy, Cohen's kappa; positive = emergent),
+tables/agreement_tasks.csv (per task: human classes and label, our label per family),
+figures/agreement.{formats} + .csv (the confusion counts it draws).
+
+Caveat: Wei et al. judged GPT-3, LaMDA and PaLM curves; the BIG-bench families here (BIG-G,
+GPT, ...) only partly overlap, so disagreement mixes metric effects with model differences.
+
+Inputs: emergence.parquet, the classes CSV. Params: emergent_classes, not_emergent_classes, label,
+synthetic.
+"""
+
+import logging
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scripts._common import run_rule, write_csv, write_text
+from scripts.plot_style import figure_style, label_figure, message_figure, new_figure, save_figure
+from scripts.tally_metrics import to_latex
+
+logger = logging.getLogger(__name__)
+
+ALL_FAMILIES = "all families"
+Z95 = 1.959963984540054
+"""Normal quantile of the 95% Wilson intervals."""
+
+CONFUSION_COLUMNS = [
+    "family",
+    "tasks",
+    "human_emergent",
+    "ours_emergent",
+    "tp",
+    "fp",
+    "fn",
+    "tn",
+    "precision",
+    "precision_ci_low",
+    "precision_ci_high",
+    "recall",
+    "recall_ci_low",
+    "recall_ci_high",
+    "f1",
+    "accuracy",
+    "cohen_kappa",
+]
+
+
+def human_labels(
+    classes: pd.DataFrame,
+    *,
+    emergent_classes: Iterable[str],
+    not_emergent_classes: Iterable[str],
+) -> pd.DataFrame:
+    """Per task: its classes ('; '-joined) and human_emergent (True/False/NA when ambiguous or unclassed)."""
+    if not {"task", "category"} <= set(classes.columns):
+        raise ValueError(f"agreement classes: need columns task, category (got {list(classes.columns)})")
+    pos, neg = set(emergent_classes), set(not_emergent_classes)
+    if pos & neg:
+        raise ValueError(f"agreement: classes both emergent and not emergent: {sorted(pos & neg)}")
+    df = classes[["task", "category"]].dropna().astype(str)
+    df = df.assign(task=df["task"].str.strip(), category=df["category"].str.strip())
+    by = df.groupby("task", sort=True)["category"]
+    out = pd.DataFrame({"classes": by.agg(lambda s: "; ".join(sorted(set(s))))})
+    is_pos = by.agg(lambda s: bool(set(s) & pos))
+    is_neg = by.agg(lambda s: bool(set(s) & neg))
+    label = pd.array([pd.NA] * len(out), dtype="boolean")
+    label[(is_pos & ~is_neg).to_numpy()] = True
+    label[(is_neg & ~is_pos).to_numpy()] = False
+    out["human_emergent"] = label
+    ambiguous = out.index[(is_pos & is_neg).to_numpy()].tolist()
+    if ambiguous:
+        logger.warning("agreement: %d task(s) in both emergent and not-emergent classes, left out: %s",
+                       len(ambiguous), ", ".join(ambiguous))
+    return out.reset_index()
+
+
+def our_labels(emergence: pd.DataFrame) -> pd.DataFrame:
+    """Per (family, task): emergent = any preferred-metric curve emergent; plus the ALL_FAMILIES rows."""
+    pref = emergence[emergence["is_preferred"].astype(bool).to_numpy()]
+    flags = pref["emergent"].astype("boolean").fillna(False).astype(bool)
+    per_family = flags.groupby([pref["family"], pref["task"]]).any().rename("ours_emergent").reset_index()
+    overall = per_family.groupby("task", sort=True)["ours_emergent"].any().reset_index()
+    overall.insert(0, "family", ALL_FAMILIES)
+    return pd.concat([per_family, overall], ignore_index=True)
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (NaN, NaN for n = 0)."""
+    if n == 0:
+        return math.nan, math.nan
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def confusion(compared: pd.DataFrame) -> dict[str, Any]:
+    """Counts and agreement statistics of one family (columns human_emergent, ours_emergent: bool)."""
+    h = compared["human_emergent"].astype(bool).to_numpy()
+    o = compared["ours_emergent"].astype(bool).to_numpy()
+    tp, fp = int((h & o).sum()), int((~h & o).sum())
+    fn, tn = int((h & ~o).sum()), int((~h & ~o).sum())
+    n = tp + fp + fn + tn
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    p_lo, p_hi = wilson_interval(tp, tp + fp)
+    r_lo, r_hi = wilson_interval(tp, tp + fn)
+    f1 = _ratio(2 * tp, 2 * tp + fp + fn)
+    accuracy = _ratio(tp + tn, n)
+    expected = _ratio((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn), n * n)
+    kappa = _ratio(accuracy - expected, 1 - expected) if n and expected != 1 else math.nan
+    return {
+        "tasks": n,
+        "human_emergent": tp + fn,
+        "ours_emergent": tp + fp,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": precision,
+        "precision_ci_low": p_lo,
+        "precision_ci_high": p_hi,
+        "recall": recall,
+        "recall_ci_low": r_lo,
+        "recall_ci_high": r_hi,
+        "f1": f1,
+        "accuracy": accuracy,
+        "cohen_kappa": kappa,
+    }
+
+
+def agreement(emergence: pd.DataFrame, human: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(confusion table per family, ALL_FAMILIES last; per-task table of human and our labels)."""
+    ours = our_labels(emergence)
+    labelled = human[human["human_emergent"].notna()]
+    joined = ours.merge(labelled, on="task", how="inner")
+    families = sorted(f for f in joined["family"].unique() if f != ALL_FAMILIES)
+    rows = [{"family": fam, **confusion(joined[joined["family"] == fam])} for fam in [*families, ALL_FAMILIES]]
+    table = pd.DataFrame(rows, columns=CONFUSION_COLUMNS)
+    wide = ours.pivot(index="task", columns="family", values="ours_emergent")
+    wide = wide[[*families, ALL_FAMILIES]] if ALL_FAMILIES in wide.columns else wide
+    wide.columns = [f"ours_{c}" for c in wide.columns]
+    tasks = human.merge(wide.reset_index(), on="task", how="outer").sort_values("task", kind="stable")
+    tasks["in_data"] = tasks["task"].isin(set(ours["task"]))
+    tasks["compared"] = tasks["in_data"] & tasks["human_emergent"].notna()
+    return table, tasks.reset_index(drop=True)
+
+
+def latex_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The compact LaTeX view: counts, then precision and recall with their Wilson intervals."""
+
+    def cell(v: float, lo: float, hi: float) -> str:
+        return "--" if math.isnan(v) else f"{v:.2f} [{lo:.2f}, {hi:.2f}]"
+
+    return pd.DataFrame(
+        {
+            "family": table["family"],
+            "tasks": table["tasks"],
+            "TP": table["tp"],
+            "FP": table["fp"],
+            "FN": table["fn"],
+            "TN": table["tn"],
+            "precision [95% CI]": [cell(*v) for v in zip(table["precision"], table["precision_ci_low"],
+                                                        table["precision_ci_high"], strict=True)],
+            "recall [95% CI]": [cell(*v) for v in zip(table["recall"], table["recall_ci_low"],
+                                                     table["recall_ci_high"], strict=True)],
+            "kappa": table["cohen_kappa"],
+        }
+    )
+
+
+# --- figure ----------------------------------------------------------------------------------------
+
+
+def plot_agreement(
+    table: pd.DataFrame,
+    *,
+    classes_path: str,
+    emergent_classes: Iterable[str],
+    not_emergent_classes: Iterable[str],
+    label: str,
+    synthetic: bool,
+) -> Any:
+    """Left: the all-families confusion matrix; right: precision and recall per family with Wilson intervals."""
+    title = "Our emergent flag vs human judgement (Wei et al. 2022, App. E)"
+    overall = table[table["family"] == ALL_FAMILIES]
+    if overall.empty or int(overall["tasks"].iloc[0]) == 0:
+        return message_figure("No task is both in the data and classified by Wei et al. (2022).",
+                              title=title, data_label=label, synthetic=synthetic)
+    row = overall.iloc[0]
+    fig = new_figure(11, 1.8 + 0.45 * max(4, len(table)))
+    ax_c, ax_p = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
+    matrix = np.array([[row["tp"], row["fn"]], [row["fp"], row["tn"]]], dtype=float)
+    ax_c.imshow(matrix, cmap="Blues", vmin=0, vmax=max(1.0, matrix.max()) * 1.3)
+    names = [["agree (emergent)", "we miss"], ["we add", "agree (not)"]]
+    for i in range(2):
+        for j in range(2):
+            ax_c.text(j, i, f"{int(matrix[i, j])}\n{names[i][j]}", ha="center", va="center", fontsize=9)
+    ax_c.set_xticks([0, 1], ["ours: emergent", "ours: not"])
+    ax_c.set_yticks([0, 1], ["human: emergent", "human: not"])
+    ax_c.grid(False)
+    ax_c.set_title(f"all families: {int(row['tasks'])} tasks, κ = {row['cohen_kappa']:.2f}", loc="left")
+
+    ys = np.arange(len(table))
+    for offset, what, color in ((-0.15, "precision", "#4e79a7"), (0.15, "recall", "#f28e2b")):
+        val = table[what].to_numpy(dtype=float)
+        err = np.vstack([val - table[f"{what}_ci_low"], table[f"{what}_ci_high"] - val]).clip(min=0)
+        ax_p.errorbar(val, ys + offset, xerr=np.nan_to_num(err), fmt="o", color=color, capsize=3, label=what)
+    ax_p.set_yticks(ys, [f"{f} (n = {n})" for f, n in zip(table["family"], table["tasks"], strict=True)])
+    ax_p.set_ylim(len(table) - 0.5, -0.5)
+    ax_p.set_xlim(-0.02, 1.02)
+    ax_p.set_xlabel("precision / recall (positive = emergent; 95% Wilson intervals)")
+    ax_p.legend(fontsize=8, loc="lower left")
+    ax_p.grid(axis="y", visible=False)
+    ax_p.set_title("per model family", loc="left")
+    label_figure(
+        fig,
+        title=title,
+        subtitle=(
+            f"human: {' / '.join(emergent_classes)} vs {' / '.join(not_emergent_classes)}; "
+            f"ours: any emergent preferred-metric curve.\nClasses: {classes_path}"
+        ),
+        data_label=label,
+        synthetic=synthetic,
+    )
+    return fig
+
+
+# --- rule ------------------------------------------------------------------------------------------
+
+
+def run(
+    *,
+    emergence: str,
+    classes: str,
+    table_csv: str,
+    table_tex: str,
+    tasks_csv: str,
+    figure: Any,
+    figure_csv: str,
+    emergent_classes: list[str],
+    not_emergent_classes: list[str],
+    label: str,
+    synthetic: bool,
+) -> None:
+    human = human_labels(
+        pd.read_csv(classes, comment="#"),
+        emergent_classes=emergent_classes,
+        not_emergent_classes=not_emergent_classes,
+    )
+    table, tasks = agreement(pd.read_parquet(emergence), human)
+    write_csv(table, table_csv, label=label)
+    write_csv(tasks, tasks_csv, label=label)
+    caption = (
+        f"Agreement of our emergent flag (any emergent preferred-metric curve of the task) with the human classes "
+        f"of Wei et al. (2022), Appendix E ({classes}): emergent = {', '.join(emergent_classes)}; not emergent = "
+        f"{', '.join(not_emergent_classes)}. Positive = emergent; 95% Wilson intervals. Data: {label}."
+    )
+    write_text(table_tex, to_latex(latex_frame(table), caption, "tab:agreement_confusion"))
+    write_csv(table[["family", "tasks", "tp", "fp", "fn", "tn", "precision", "precision_ci_low",
+                     "precision_ci_high", "recall", "recall_ci_low", "recall_ci_high"]], figure_csv, label=label)
+    with figure_style():
+        fig = plot_agreement(table, classes_path=classes, emergent_classes=emergent_classes,
+                             not_emergent_classes=not_emergent_classes, label=label, synthetic=synthetic)
+        save_figure(fig, figure)
+    for row in table.itertuples():
+        logger.info("%s: %d tasks, TP %d FP %d FN %d TN %d, precision %.2f recall %.2f", row.family, row.tasks,
+                    row.tp, row.fp, row.fn, row.tn, row.precision, row.recall)
+
+
+def main(snakemake) -> None:  # type: ignore[no-untyped-def]
+    run_rule(run, snakemake)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 — injected by Snakemake

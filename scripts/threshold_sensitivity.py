@@ -1,0 +1,353 @@
+"""Rule threshold_sensitivity: do the emergent tallies survive other choices of threshold and min_effect?
+
+Issue 7, part 3 (beyond the paper). The paper states no ES threshold; ours (DESIGN §3) is
+`emergence_threshold` (auto = n_points - 1, the ES of a straight line) and `min_effect`. This rule
+recounts the emergent curves on a grid: every threshold in `thresholds` ("auto" and numbers; the
+default adds 13 log-spaced values from 1 to 100) crossed with every value in `min_effects`; the
+configured pair is always added to the grid and flagged `is_configured`. A curve is emergent at a
+grid point when ES > threshold (with the emergence rule's relative tie tolerance) and (its metric
+is unbounded or its range >= min_effect x the metric's range) — the emergence rule's definition,
+with the per-curve ES, effect and n_points of emergence.parquet. Vectorised: one boolean
+(thresholds x min_effects x curves) array.
+
+Outputs:
+- tables/threshold_sensitivity.csv: per grid point, scope (`preferred` = curves under their
+  entry's preferred metric, Mirage Fig. 5A; `all`) and metric: curves, emergent curves;
+- tables/threshold_sensitivity_grid.csv: per grid point, the "few metrics" test below;
+- figures/threshold_sensitivity.{formats} + .csv (the plotted counts).
+
+The "few metrics" conclusion, precisely (columns of the grid table):
+- `few_metrics_holds`: the preferred metrics with at least one emergent preferred-metric curve
+  number at most `few_metrics_max_fraction` (default 0.5) x the preferred metrics that have any
+  scored curve (Mirage: at most 5 of 39);
+- `headline_share_holds`: of the emergent preferred-metric curves, the share under Multiple choice
+  grade or Exact string match is at least `headline_share_min` (default 0.5); a grid point
+  without any emergent curve is vacuous (NA), and is not counted against it;
+- across the grid: `few_metrics_holds_across_grid` = few_metrics_holds at every grid point, and
+  `headline_share_holds_across_grid` = headline_share_holds at every non-vacuous grid point
+  (computed by the beyond_summary rule from the grid table).
+
+Inputs: emergence.parquet, metrics.yaml. Params: thresholds, min_effects, few_metrics_max_fraction,
+headline_share_min, emergence_threshold, min_effect (the configured pair), label, synthetic.
+"""
+
+import logging
+import math
+import textwrap
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Rectangle
+
+from scripts._common import load_metric_facts, run_rule, write_csv
+from scripts.null_model import above_threshold
+from scripts.plot_style import (
+    figure_style,
+    label_figure,
+    message_figure,
+    metric_color,
+    metric_name,
+    new_figure,
+    save_figure,
+)
+from scripts.tally_metrics import HEADLINE_METRICS
+
+logger = logging.getLogger(__name__)
+
+SCOPES = ("preferred", "all")
+GRID = ["threshold_rule", "threshold", "min_effect"]
+COUNT_COLUMNS = [*GRID, "is_configured", "scope", "metric", "curves", "emergent_curves"]
+GRID_COLUMNS = [
+    *GRID,
+    "is_configured",
+    "preferred_metrics",
+    "preferred_metrics_with_emergence",
+    "max_metrics_with_emergence",
+    "few_metrics_max_fraction",
+    "few_metrics_holds",
+    "emergent_preferred_curves",
+    "emergent_headline_curves",
+    "share_headline",
+    "headline_share_min",
+    "headline_share_holds",
+]
+
+
+def few_metrics_definition(max_fraction: float, min_share: float) -> str:
+    """The 'few metrics' test in words (written into the grid table's caption, the figure and the summary)."""
+    return (
+        f"few_metrics_holds: preferred metrics with >= 1 emergent preferred-metric curve <= {max_fraction:g} x "
+        f"preferred metrics with any curve; headline_share_holds: emergent preferred-metric curves under "
+        f"{' or '.join(HEADLINE_METRICS)} / all emergent preferred-metric curves >= {min_share:g} (grid points "
+        "without emergent curves are vacuous)"
+    )
+
+
+def parse_thresholds(values: Iterable[Any], configured: Any) -> list[float]:
+    """Distinct thresholds as floats, NaN standing for 'auto'; the configured one is always included."""
+    out: list[float] = []
+    for value in [*values, configured]:
+        text = str(value).strip().lower()
+        number = math.nan if text == "auto" else float(value)
+        if not any((math.isnan(number) and math.isnan(o)) or number == o for o in out):
+            out.append(number)
+    return sorted(out, key=lambda t: (not math.isnan(t), t))
+
+
+def parse_min_effects(values: Iterable[Any], configured: float) -> list[float]:
+    """Distinct min_effect values (sorted), the configured one included."""
+    return sorted({float(v) for v in [*values, configured]})
+
+
+def emergent_grid(emergence: pd.DataFrame, thresholds: list[float], min_effects: list[float]) -> np.ndarray:
+    """Boolean (thresholds x min_effects x curves): ES > threshold (NaN = auto: n_points - 1) and effect ok."""
+    es = emergence["es"].to_numpy(dtype=float)
+    auto = (emergence["n_points"].to_numpy(dtype=float) - 1.0)[None, :]
+    thr = np.array(thresholds, dtype=float)[:, None]
+    thr = np.where(np.isnan(thr), auto, thr)  # (T, N)
+    checked = emergence["effect_checked"].astype(bool).to_numpy()
+    effect = emergence["effect"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = ~checked[None, :] | (effect[None, :] >= np.array(min_effects, dtype=float)[:, None])  # (E, N)
+    return above_threshold(es[None, :], thr)[:, None, :] & ok[None, :, :]
+
+
+def sensitivity_counts(
+    emergence: pd.DataFrame,
+    thresholds: list[float],
+    min_effects: list[float],
+    *,
+    configured: tuple[float, float],
+) -> pd.DataFrame:
+    """Per grid point, scope and metric: curves and emergent curves (long format, see COUNT_COLUMNS)."""
+    grid = emergent_grid(emergence, thresholds, min_effects).astype(np.int64)
+    metric = emergence["metric"].to_numpy()
+    preferred = emergence["is_preferred"].astype(bool).to_numpy()
+    frames = []
+    for scope in SCOPES:
+        mask = preferred if scope == "preferred" else np.ones(len(emergence), dtype=bool)
+        metrics = sorted(set(metric[mask]))
+        onehot = (metric[None, :] == np.array(metrics, dtype=object)[:, None]) & mask[None, :]  # (M, N)
+        counts = grid @ onehot.T.astype(np.int64)  # (T, E, M)
+        t_idx, e_idx, m_idx = np.meshgrid(
+            np.arange(len(thresholds)), np.arange(len(min_effects)), np.arange(len(metrics)), indexing="ij"
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "threshold": np.array(thresholds)[t_idx.ravel()],
+                    "min_effect": np.array(min_effects)[e_idx.ravel()],
+                    "scope": scope,
+                    "metric": np.array(metrics, dtype=object)[m_idx.ravel()],
+                    "curves": onehot.sum(axis=1)[m_idx.ravel()],
+                    "emergent_curves": counts.ravel(),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    return _finish(out, configured, ["scope", "metric"])[COUNT_COLUMNS]
+
+
+def _finish(df: pd.DataFrame, configured: tuple[float, float], keys: list[str]) -> pd.DataFrame:
+    """Add threshold_rule and is_configured; sort by (auto first, threshold, min_effect, keys)."""
+    conf_t, conf_e = configured
+    out = df.copy()
+    auto = out["threshold"].isna()
+    out["threshold_rule"] = np.where(auto, "auto", "fixed")
+    same_t = (auto & math.isnan(conf_t)) | (out["threshold"] == conf_t)
+    out["is_configured"] = same_t & np.isclose(out["min_effect"], conf_e)
+    out["_auto"] = ~auto
+    out = out.sort_values(["_auto", "threshold", "min_effect", *keys], kind="mergesort")
+    return out.drop(columns="_auto").reset_index(drop=True)
+
+
+def few_metrics_grid(counts: pd.DataFrame, *, max_fraction: float, min_share: float) -> pd.DataFrame:
+    """Per grid point: the 'few metrics' test (see the module docstring) on the preferred-scope counts."""
+    pref = counts[counts["scope"] == "preferred"].copy()
+    pref["_key"] = pref["threshold"].fillna(-1.0)
+    pref["_with"] = pref["emergent_curves"] > 0
+    pref["_headline"] = np.where(pref["metric"].isin(HEADLINE_METRICS), pref["emergent_curves"], 0)
+    by = pref.groupby(["_key", "min_effect"], sort=False)
+    out = by.agg(
+        threshold_rule=("threshold_rule", "first"),
+        threshold=("threshold", "first"),
+        is_configured=("is_configured", "first"),
+        preferred_metrics=("metric", "nunique"),
+        preferred_metrics_with_emergence=("_with", "sum"),
+        emergent_preferred_curves=("emergent_curves", "sum"),
+        emergent_headline_curves=("_headline", "sum"),
+    ).reset_index()
+    out["few_metrics_max_fraction"] = float(max_fraction)
+    out["max_metrics_with_emergence"] = np.floor(max_fraction * out["preferred_metrics"] + 1e-9).astype(int)
+    out["few_metrics_holds"] = out["preferred_metrics_with_emergence"] <= out["max_metrics_with_emergence"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = out["emergent_headline_curves"] / out["emergent_preferred_curves"].where(
+            out["emergent_preferred_curves"] > 0
+        )
+    out["share_headline"] = share
+    out["headline_share_min"] = float(min_share)
+    out["headline_share_holds"] = pd.array(
+        [pd.NA if math.isnan(s) else bool(s >= min_share) for s in share], dtype="boolean"
+    )
+    for col in ("preferred_metrics_with_emergence", "emergent_preferred_curves", "emergent_headline_curves"):
+        out[col] = out[col].astype(int)
+    return out[GRID_COLUMNS].reset_index(drop=True)
+
+
+# --- figure ----------------------------------------------------------------------------------------
+
+
+def _threshold_text(threshold: float) -> str:
+    return "auto (n_points − 1)" if math.isnan(threshold) else f"ES > {threshold:g}"
+
+
+def plot_sensitivity(
+    counts: pd.DataFrame,
+    grid: pd.DataFrame,
+    facts: Mapping[str, Mapping[str, Any]],
+    *,
+    configured: tuple[float, float],
+    definition: str,
+    label: str,
+    synthetic: bool,
+) -> Any:
+    """Three panels: emergent preferred curves per metric vs threshold, vs min_effect; metrics with emergence."""
+    title = "Sensitivity of the emergent tally to the threshold and min_effect"
+    pref = counts[counts["scope"] == "preferred"]
+    if pref.empty:
+        return message_figure("No preferred-metric curves.", title=title, data_label=label, synthetic=synthetic)
+    conf_t, conf_e = configured
+    shown = sorted(pref.loc[pref["emergent_curves"] > 0, "metric"].unique())
+    fig = new_figure(14, 4.6)
+    ax_t, ax_e, ax_g = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1.1]})
+
+    at_e = pref[np.isclose(pref["min_effect"], conf_e)]
+    fixed = at_e[at_e["threshold"] > 0]  # a log axis (thresholds <= 0, if any, are in the table only)
+    auto = at_e[at_e["threshold"].isna()]
+    x_fixed = np.sort(fixed["threshold"].unique())
+    x_auto = x_fixed.min() / 2.0 if len(x_fixed) else 1.0
+    for metric in shown:
+        color = metric_color(metric, facts)
+        line = fixed[fixed["metric"] == metric].sort_values("threshold")
+        ax_t.plot(line["threshold"], line["emergent_curves"], marker="o", ms=3, color=color,
+                  label=metric_name(metric, facts))
+        a = auto[auto["metric"] == metric]
+        if len(a):
+            ax_t.scatter([x_auto], a["emergent_curves"], marker="s", color=color, zorder=3)
+    ax_t.set_xscale("log")
+    ticks = [x_auto, *[t for t in (1, 10, 100) if len(x_fixed) and x_fixed.min() <= t <= x_fixed.max()]]
+    ax_t.set_xticks(ticks, ["auto", *[f"{t:g}" for t in ticks[1:]]])
+    ax_t.minorticks_off()
+    ax_t.set_xlabel("ES threshold")
+    ax_t.set_ylabel("emergent preferred-metric curves")
+    ax_t.set_title(f"A. vs threshold (min_effect = {conf_e:g})", loc="left")
+    ax_t.legend(fontsize=7, loc="upper right")
+
+    same_t = pref["threshold"].isna() if math.isnan(conf_t) else pref["threshold"] == conf_t
+    at_t = pref[same_t]
+    for metric in shown:
+        line = at_t[at_t["metric"] == metric].sort_values("min_effect")
+        ax_e.plot(line["min_effect"], line["emergent_curves"], marker="o", ms=3, color=metric_color(metric, facts))
+    ax_e.set_xlabel("min_effect (fraction of the metric's range)")
+    ax_e.set_ylabel("emergent preferred-metric curves")
+    ax_e.set_title(f"B. vs min_effect ({_threshold_text(conf_t)})", loc="left")
+
+    g = grid.copy()
+    g["row"] = [_threshold_text(t) if math.isnan(t) else f"{t:.3g}" for t in g["threshold"]]
+    rows = list(dict.fromkeys(g["row"]))
+    cols = sorted(g["min_effect"].unique())
+    value = np.full((len(rows), len(cols)), np.nan)
+    holds = np.zeros_like(value, dtype=bool)
+    for r in g.itertuples():
+        i, j = rows.index(r.row), cols.index(r.min_effect)
+        value[i, j] = r.preferred_metrics_with_emergence
+        holds[i, j] = bool(r.few_metrics_holds)
+    n_pref = int(g["preferred_metrics"].max())
+    ax_g.imshow(np.where(holds, 1.0, 0.0), cmap=ListedColormap(["#f4b6b6", "#b9e3b0"]), vmin=0, vmax=1,
+                aspect="auto")
+    for r in g[g["is_configured"]].itertuples():
+        i, j = rows.index(r.row), cols.index(r.min_effect)
+        ax_g.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.5))
+    for i in range(len(rows)):
+        for j in range(len(cols)):
+            ax_g.text(j, i, f"{int(value[i, j])}", ha="center", va="center", fontsize=7)
+    ax_g.set_xticks(range(len(cols)), [f"{c:g}" for c in cols])
+    ax_g.set_yticks(range(len(rows)), rows, fontsize=7)
+    ax_g.set_xlabel("min_effect")
+    ax_g.set_ylabel("ES threshold")
+    ax_g.grid(False)
+    limit = int(g["max_metrics_with_emergence"].max())
+    ax_g.set_title(f"C. preferred metrics with emergence (of {n_pref}; green: ≤ {limit}; box: configured)",
+                   loc="left")
+    holds_all = bool(g["few_metrics_holds"].all())
+    label_figure(
+        fig,
+        title=title,
+        subtitle=textwrap.fill(f"'few metrics' {'holds' if holds_all else 'fails'} across the grid. {definition}",
+                               width=170),
+        data_label=label,
+        synthetic=synthetic,
+    )
+    return fig
+
+
+# --- rule ------------------------------------------------------------------------------------------
+
+
+def run(
+    *,
+    emergence: str,
+    metrics: str,
+    table: str,
+    grid_table: str,
+    figure: Any,
+    figure_csv: str,
+    thresholds: list[Any],
+    min_effects: list[float],
+    few_metrics_max_fraction: float,
+    headline_share_min: float,
+    emergence_threshold: Any,
+    min_effect: float,
+    label: str,
+    synthetic: bool,
+) -> None:
+    facts = load_metric_facts(metrics)
+    scored = pd.read_parquet(emergence)
+    conf_t = math.nan if str(emergence_threshold) == "auto" else float(emergence_threshold)
+    configured = (conf_t, float(min_effect))
+    t_grid = parse_thresholds(thresholds, emergence_threshold)
+    e_grid = parse_min_effects(min_effects, min_effect)
+    counts = sensitivity_counts(scored, t_grid, e_grid, configured=configured)
+    grid = few_metrics_grid(counts, max_fraction=float(few_metrics_max_fraction), min_share=float(headline_share_min))
+    here = counts[counts["is_configured"]]
+    check = here.groupby("scope")["emergent_curves"].sum().get("all", 0)
+    if check != int(scored["emergent"].astype(bool).sum()):
+        raise ValueError(f"{emergence}: {check} emergent curves at the configured grid point, "
+                         f"{int(scored['emergent'].sum())} in the table")
+    definition = few_metrics_definition(float(few_metrics_max_fraction), float(headline_share_min))
+    write_csv(counts, table, label=label)
+    write_csv(grid, grid_table, label=label)
+    plotted = counts[(counts["scope"] == "preferred")
+                     & (counts["is_configured"] | counts["min_effect"].isin([float(min_effect)])
+                        | (counts["threshold"].isna() if math.isnan(conf_t) else counts["threshold"] == conf_t))]
+    write_csv(plotted, figure_csv, label=label)
+    with figure_style():
+        fig = plot_sensitivity(counts, grid, facts, configured=configured, definition=definition, label=label,
+                               synthetic=synthetic)
+        save_figure(fig, figure)
+    logger.info(
+        "%d grid points; few metrics holds at %d, headline share holds at %d of %d non-vacuous",
+        len(grid), int(grid["few_metrics_holds"].sum()), int(grid["headline_share_holds"].sum()),
+        int(grid["headline_share_holds"].notna().sum()),
+    )
+
+
+def main(snakemake) -> None:  # type: ignore[no-untyped-def]
+    run_rule(run, snakemake)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 — injected by Snakemake

@@ -1,0 +1,115 @@
+"""beyond_summary.json is read back from the issue-7 tables; and the issue-7 rules run on the sample."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from scripts._common import read_csv
+from scripts.beyond_summary import summarise
+from tests.conftest import make_workdir, run_snakemake
+
+HEADLINE = "multiple_choice_grade+exact_str_match"
+
+
+def tables() -> dict[str, pd.DataFrame]:
+    null = pd.DataFrame(
+        {
+            "scope": ["preferred", "preferred", "all", "all"],
+            "metric": ["m", "(total)", "m", "(total)"],
+            "observed_emergent": [5, 5, 7, 7],
+            "expected_emergent": [1.5, 1.5, 2.25, 2.25],
+            "null_ci_low": [0, 0, 0, 0],
+            "null_ci_high": [3, 3, 5, 5],
+            "count_p_value": [0.001, 0.001, 0.002, 0.002],
+            "emergent_surviving_fdr": [4, 4, 6, 6],
+        }
+    )
+    bootstrap = pd.DataFrame(
+        {
+            "scope": ["annotated", "preferred"],
+            "metric": [HEADLINE, HEADLINE],
+            "share": [0.9, 0.6],
+            "share_ci_low": [0.8, 0.5],
+            "share_ci_high": [1.0, 0.7],
+        }
+    )
+    grid = pd.DataFrame(
+        {
+            "few_metrics_holds": [True, False, True],
+            "headline_share_holds": pd.array([True, pd.NA, True], dtype="boolean"),
+            "few_metrics_max_fraction": 0.5,
+            "headline_share_min": 0.5,
+        }
+    )
+    agreement = pd.DataFrame(
+        {
+            "family": ["F", "all families"],
+            "tasks": [3, 4],
+            "precision": [1.0, 0.5],
+            "precision_ci_low": [0.2, 0.1],
+            "precision_ci_high": [1.0, 0.9],
+            "recall": [0.5, 0.25],
+            "recall_ci_low": [0.1, 0.05],
+            "recall_ci_high": [0.9, 0.7],
+            "cohen_kappa": [0.1, float("nan")],
+        }
+    )
+    toy = pd.DataFrame(
+        {
+            "length": [5, 5, 5, 1],
+            "test_size": pd.array([None, 1000, 10, None], dtype="Int64"),
+            "es": [37.0, 40.0, float("inf"), 10.0],
+            "es_infinite": [False, False, True, False],
+        }
+    )
+    return {"null": null, "bootstrap": bootstrap, "grid": grid, "agreement": agreement, "toy": toy}
+
+
+def test_summary_numbers_come_from_the_tables():
+    out = summarise(**tables())
+    assert out["n_emergent_observed"] == 7 and out["n_emergent_observed_preferred"] == 5
+    assert out["expected_emergent_under_null"] == 2.25 and out["expected_emergent_under_null_ci_high"] == 5
+    assert out["n_emergent_surviving_fdr"] == 6 and out["n_emergent_surviving_fdr_preferred"] == 4
+    assert (out["share_mcg_exact"], out["share_mcg_exact_ci_low"], out["share_mcg_exact_ci_high"]) == (0.9, 0.8, 1.0)
+    assert out["share_detected_mcg_exact"] == 0.6
+    # the grid: few metrics fails at one point; the headline share holds wherever it is defined
+    assert out["few_metrics_holds_across_grid"] is False and out["headline_share_holds_across_grid"] is True
+    assert out["sensitivity_grid_points_headline_share_defined"] == 2
+    assert "<= 0.5 x preferred metrics" in out["few_metrics_definition"]
+    assert (out["agreement_precision"], out["agreement_recall"], out["agreement_tasks"]) == (0.5, 0.25, 4)
+    assert out["agreement_cohen_kappa"] is None  # NaN -> null in JSON
+    assert out["toy_es_exact"] == 37.0 and out["toy_smallest_test_size"] == 10
+    assert out["toy_es_smallest_test_size"] is None and out["toy_es_smallest_test_size_infinite"] is True
+    json.dumps(out, allow_nan=False)
+
+
+@pytest.mark.integration
+def test_issue7_rules_run_on_the_sample(tmp_path):
+    workdir = make_workdir(tmp_path)
+    fast = workdir / "fast.yaml"
+    fast.write_text('"null": {permutations: 200}\nbootstrap: {samples: 300}\n')
+    run_snakemake(workdir, "-c2", "--configfile", str(fast), "--config", "source=sample", "--",
+                  "results/sample/beyond_summary.json")
+    run = workdir / "results" / "sample"
+    summary = json.loads((run / "beyond_summary.json").read_text())
+    assert summary["data_label"].startswith("SYNTHETIC DATA")
+    null = read_csv(run / "tables/null_by_metric.csv")
+    total = null[(null["scope"] == "all") & (null["metric"] == "(total)")].iloc[0]
+    assert summary["n_emergent_surviving_fdr"] == total["emergent_surviving_fdr"]
+    assert summary["n_emergent_observed"] == int(pd.read_parquet(run / "emergence.parquet")["emergent"].sum())
+    assert summary["share_mcg_exact_ci_low"] <= summary["share_mcg_exact"] <= summary["share_mcg_exact_ci_high"]
+    for name in ("null_observed_vs_expected", "emergent_share_bootstrap", "threshold_sensitivity", "agreement",
+                 "mirage_toy_model"):
+        assert (run / f"figures/{name}.pdf").stat().st_size > 0
+        assert (run / f"figures/{name}.csv").read_text().startswith("# SYNTHETIC DATA")
+    # a changed null setting reruns the null model and the summary only
+    dry = run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--",
+                        "results/sample/beyond_summary.json")
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+    fast.write_text('"null": {permutations: 100}\nbootstrap: {samples: 300}\n')
+    dry = run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--",
+                        "results/sample/beyond_summary.json")
+    stats = dry.stdout.split("Job stats:")[1].split("Reasons")[0]
+    assert "null_model" in stats and "beyond_summary" in stats
+    assert "bootstrap_tasks" not in stats and "emergence_scores" not in stats

@@ -1,0 +1,99 @@
+"""Agreement of our emergent flag with the Wei et al. (2022) App. E classes (rule human_agreement), by hand."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from scripts._common import read_csv
+from scripts.human_agreement import ALL_FAMILIES, agreement, confusion, human_labels, run, wilson_interval
+
+POS = ["emergent_gpt3_or_lamda", "emergent_palm"]
+NEG = ["smoothly_increasing", "flat"]
+
+
+def classes() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "task": ["a", "b", "c", "d", "e", "f", "g", "g", "h", "h"],
+            "category": ["emergent_palm", "emergent_gpt3_or_lamda", "flat", "smoothly_increasing", "flat", "other",
+                         "emergent_palm", "palm62b_above_random_others_near", "emergent_palm", "flat"],
+        }
+    )
+
+
+def emergence() -> pd.DataFrame:
+    """Family F: a, c emergent (b, d, e not); family G: only a (not emergent); non-preferred curves ignored."""
+    rows = [
+        ("F", "a", True, True),
+        ("F", "b", True, False),
+        ("F", "b", False, True),  # a non-preferred emergent curve does not count
+        ("F", "c", True, True),
+        ("F", "d", True, False),
+        ("F", "e", True, False),
+        ("G", "a", True, False),
+        ("F", "zzz", True, True),  # not classified by Wei et al.
+    ]
+    return pd.DataFrame(rows, columns=["family", "task", "is_preferred", "emergent"])
+
+
+def test_human_labels():
+    labels = human_labels(classes(), emergent_classes=POS, not_emergent_classes=NEG).set_index("task")
+    human = labels["human_emergent"]
+    assert human.dropna().astype(bool).to_dict() == {
+        "a": True, "b": True, "c": False, "d": False, "e": False, "g": True,
+    }
+    assert human.isna().loc[["f", "h"]].all()  # f: class "other" only; h: in both kinds of class
+    assert labels.loc["g", "classes"] == "emergent_palm; palm62b_above_random_others_near"
+
+
+def test_confusion_by_hand():
+    table, tasks = agreement(emergence(), human_labels(classes(), emergent_classes=POS, not_emergent_classes=NEG))
+    f = table.set_index("family").loc["F"]
+    # F: a TP, b FN, c FP, d TN, e TN -> precision 1/2, recall 1/2, accuracy 3/5;
+    # kappa: p_o = 0.6, p_e = (2/5)(2/5) + (3/5)(3/5) = 0.52 -> (0.6 - 0.52) / 0.48 = 1/6
+    assert (f["tp"], f["fp"], f["fn"], f["tn"]) == (1, 1, 1, 2)
+    assert f["precision"] == 0.5 and f["recall"] == 0.5 and f["accuracy"] == pytest.approx(0.6)
+    assert f["cohen_kappa"] == pytest.approx(1 / 6) and f["f1"] == pytest.approx(0.5)
+    g = table.set_index("family").loc["G"]
+    # G: only a, human emergent, ours not -> FN; precision undefined
+    assert (g["tasks"], g["fn"]) == (1, 1) and math.isnan(g["precision"]) and g["recall"] == 0
+    overall = table.set_index("family").loc[ALL_FAMILIES]
+    # all families: a emergent in F -> TP (any family); the rest as in F
+    assert (overall["tp"], overall["fp"], overall["fn"], overall["tn"]) == (1, 1, 1, 2)
+    assert table["family"].tolist() == ["F", "G", ALL_FAMILIES]
+    row = tasks.set_index("task")
+    assert bool(row.loc["zzz", "in_data"]) and not row.loc["zzz", "compared"]
+    assert not row.loc["f", "in_data"] and not row.loc["f", "compared"]
+
+
+def test_wilson_interval_known_value():
+    # 5 of 10 at 95%: centre 0.5, half-width 1.96 * sqrt(0.025 + 0.0096) / 1.384 = 0.2634
+    low, high = wilson_interval(5, 10)
+    assert (low, high) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
+    assert wilson_interval(3, 3)[1] == 1.0
+
+
+def test_confusion_of_nothing_is_nan_not_an_error():
+    empty = pd.DataFrame({"human_emergent": pd.Series([], dtype=bool), "ours_emergent": pd.Series([], dtype=bool)})
+    row = confusion(empty)
+    assert row["tasks"] == 0 and math.isnan(row["precision"]) and math.isnan(row["cohen_kappa"])
+
+
+def test_classes_both_ways_are_rejected():
+    with pytest.raises(ValueError, match="both emergent and not emergent"):
+        human_labels(classes(), emergent_classes=["flat"], not_emergent_classes=NEG)
+
+
+def test_run_writes_tables_and_figure(tmp_path):
+    emergence().to_parquet(tmp_path / "e.parquet")
+    classes().to_csv(tmp_path / "classes.csv", index=False)
+    out = {"table_csv": tmp_path / "c.csv", "table_tex": tmp_path / "c.tex", "tasks_csv": tmp_path / "t.csv",
+           "figure": [tmp_path / "a.png"], "figure_csv": tmp_path / "a.csv"}
+    run(emergence=tmp_path / "e.parquet", classes=str(tmp_path / "classes.csv"), **out, emergent_classes=POS,
+        not_emergent_classes=NEG, label="SYNTHETIC DATA test", synthetic=True)
+    table = read_csv(out["table_csv"])
+    assert table["family"].tolist() == ["F", "G", ALL_FAMILIES]
+    assert "precision [95\\% CI]" in out["table_tex"].read_text()
+    assert out["figure"][0].stat().st_size > 0

@@ -1,0 +1,140 @@
+"""Reruns after config edits, byte-identical outputs, the report (issue 6).
+
+The README's table "What a config edit reruns" is checked here row by row: after a finished
+sample run, a dry run with the edited key must schedule exactly the rules the row lists.
+`python -m tests.test_reruns <workdir>` prints the table for a finished run in <workdir>.
+"""
+
+import hashlib
+import re
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, run_snakemake
+
+pytestmark = pytest.mark.integration
+
+# Config edits checked against the README table: key -> --config arguments that change it, or a
+# dict given as a --configfile (nested numbers given with --config arrive as strings).
+EDITS: dict[str, list[str] | dict] = {
+    "emergence_threshold": ["emergence_threshold=5"],
+    "min_effect": ["min_effect=0.1"],
+    "zero_median_floor": ["zero_median_floor=0.02"],
+    "triplet_rule": ["triplet_rule=all"],
+    "min_points": ["min_points=5"],
+    "orient_metrics": ["orient_metrics=false"],
+    "scale": ["scale=total_params"],
+    "families": ["families=[GPT]"],
+    "on_bad_file": ["on_bad_file=skip"],
+    "figures.formats": ["figures={formats: [pdf, png, svg]}"],
+    "fig6.n_tasks": {"fig6": {"n_tasks": 2}},
+    "sample.seed": ["sample={seed: 1}"],
+    "null.permutations": {"null": {"permutations": 200}},
+    "bootstrap.samples": {"bootstrap": {"samples": 500}},
+    "vision.subset_size": {"vision": {"subset_size": 3}},
+    "toy.alpha": {"toy": {"alpha": -0.3}},
+}
+
+
+def edit_args(workdir: Path, edit: list[str] | dict) -> list[str]:
+    """snakemake arguments for one edit (a dict is written to a configfile in workdir)."""
+    if isinstance(edit, dict):
+        path = workdir / "edit.yaml"
+        path.write_text(yaml.safe_dump({"source": "sample", **edit}))
+        return ["--configfile", str(path)]
+    return ["--config", "source=sample", *edit]
+
+
+def scheduled_rules(workdir: Path, edit: list[str] | dict) -> set[str]:
+    """Rules a dry run would execute with the edit (from the `Job stats:` table)."""
+    proc = run_snakemake(workdir, "-n", "-c2", *edit_args(workdir, edit))
+    out = proc.stdout
+    if "Nothing to be done" in out:
+        return set()
+    stats = out.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {m.group(1) for m in re.finditer(r"^(\w+)\s+\d+\s*$", stats, re.M)} - {"job", "all"}
+
+
+def readme_table() -> dict[str, set[str]]:
+    """The README rows: `| key | rule, rule, ... |` under 'What a config edit reruns'."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("### What a config edit reruns", 1)[1].split("\n#", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] in EDITS:
+            rows[cells[0]] = {r.strip().strip("`") for r in cells[1].split(",") if r.strip() and r.strip() != "—"}
+    return rows
+
+
+@pytest.fixture(scope="module")
+def finished_run(sample_run: Path, tmp_path_factory) -> Path:
+    """A private copy of the shared sample run (these tests touch its metadata)."""
+    copy = tmp_path_factory.mktemp("reruns") / "work"
+    shutil.copytree(sample_run, copy, symlinks=True)
+    return copy
+
+
+@pytest.mark.parametrize("key", sorted(EDITS))
+def test_config_edit_reruns_exactly_the_rules_in_the_readme(finished_run, key):
+    table = readme_table()
+    assert key in table, f"README table has no row for {key}"
+    assert scheduled_rules(finished_run, EDITS[key]) == table[key]
+
+
+def test_threshold_edit_never_reruns_acquisition_or_parsing(finished_run):
+    rules = scheduled_rules(finished_run, ["emergence_threshold=3"])
+    assert {"emergence_scores", "tally_metrics", "summary"} <= rules
+    assert not rules & {"synthesize_sample", "list_files", "parse_scores", "build_curves", "download_files"}
+
+
+def output_digests(run_dir: Path) -> dict[str, str]:
+    """sha256 of every output file (logs and timing benchmarks excepted; bad_files.csv included)."""
+    digests = {}
+    for path in sorted(run_dir.rglob("*")):
+        rel = path.relative_to(run_dir).as_posix()
+        if path.is_file() and not rel.startswith("benchmarks/") and (not rel.startswith("logs/") or
+                                                                    rel.endswith(".csv")):
+            digests[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+def test_forceall_twice_gives_identical_bytes(finished_run):
+    run_dir = finished_run / "results" / "sample"
+    run_snakemake(finished_run, "-c2", "--forceall", "--config", "source=sample")
+    first = output_digests(run_dir)
+    run_snakemake(finished_run, "-c2", "--forceall", "--config", "source=sample")
+    second = output_digests(run_dir)
+    assert first.keys() == second.keys()
+    changed = [name for name in first if first[name] != second[name]]
+    assert not changed
+    assert any(name.endswith(".png") for name in first) and any(name.endswith(".pdf") for name in first)
+
+
+def test_report_zip_lists_every_figure_and_table(finished_run):
+    report = finished_run / "results" / "sample" / "report.zip"
+    run_snakemake(finished_run, "--config", "source=sample", "--report", str(report))
+    names = zipfile.ZipFile(report).namelist()
+    figures = sorted(p.name for p in (finished_run / "results/sample/figures").glob("*.png"))
+    assert figures
+    for name in figures + ["emergence.csv", "summary.json", "provenance.json", "tally_preferred.csv"]:
+        assert any(n.endswith(name) for n in names), f"{name} missing from report.zip"
+
+
+def test_slurm_profile_passes_a_dry_run(finished_run):
+    proc = run_snakemake(finished_run, "--profile", str(ROOT / "workflow/profiles/slurm"), "-n", "--config",
+                         "source=sample")
+    assert "Nothing to be done" in proc.stdout
+
+
+if __name__ == "__main__":
+    workdir = Path(sys.argv[1])
+    print("| config key | rules rerun |\n|---|---|")
+    for key in sorted(EDITS):
+        rules = sorted(scheduled_rules(workdir, EDITS[key]))
+        print(f"| `{key}` | {', '.join(f'`{r}`' for r in rules) or '—'} |")

@@ -1,0 +1,107 @@
+"""The threshold / min_effect sweep and the 'few metrics' test (rule threshold_sensitivity), by hand."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from scripts._common import read_csv
+from scripts.threshold_sensitivity import (
+    emergent_grid,
+    few_metrics_grid,
+    parse_min_effects,
+    parse_thresholds,
+    run,
+    sensitivity_counts,
+)
+
+MCG, EM, BLEU, BRIER = "multiple_choice_grade", "exact_str_match", "bleu", "calibration_multiple_choice_brier_score"
+
+
+def table() -> pd.DataFrame:
+    """Five curves (emergence.parquet columns the sweep reads), n_points 5 -> auto threshold 4."""
+    return pd.DataFrame(
+        {
+            "metric": [MCG, MCG, EM, BLEU, BRIER],
+            "is_preferred": [True, True, True, True, False],
+            "n_points": [5, 5, 5, 5, 5],
+            "es": [20.0, 3.0, 8.0, 5.0, math.inf],
+            "effect": [0.5, 0.5, 0.04, 0.2, 0.01],
+            "effect_checked": [True, True, True, True, True],
+            "emergent": [True, False, False, True, False],  # at auto (4) and min_effect 0.05
+        }
+    )
+
+
+def test_parse_grid_adds_the_configured_values():
+    assert [("auto" if math.isnan(t) else t) for t in parse_thresholds([10, "auto", 1], 5)] == ["auto", 1, 5, 10]
+    assert len(parse_thresholds(["auto", 2], "auto")) == 2
+    assert parse_min_effects([0.1, 0], 0.05) == [0, 0.05, 0.1]
+
+
+def test_emergent_grid_by_hand():
+    grid = emergent_grid(table(), [math.nan, 6.0], [0.0, 0.05])
+    # auto (4), min_effect 0:    ES > 4 -> curves 0, 2, 3, 4 (inf)
+    assert grid[0, 0].tolist() == [True, False, True, True, True]
+    # auto, min_effect 0.05: curve 2 (effect 0.04) and 4 (0.01) drop out -> the emergence table's flags
+    assert grid[0, 1].tolist() == table()["emergent"].tolist()
+    # ES > 6, min_effect 0.05: only curve 0
+    assert grid[1, 1].tolist() == [True, False, False, False, False]
+
+
+def test_counts_and_few_metrics_by_hand():
+    counts = sensitivity_counts(table(), [math.nan, 6.0], [0.0, 0.05], configured=(math.nan, 0.05))
+    pref = counts[counts["scope"] == "preferred"]
+    at = pref[pref["threshold"].isna() & (pref["min_effect"] == 0.05)].set_index("metric")
+    assert at["emergent_curves"].to_dict() == {BLEU: 1, EM: 0, MCG: 1}
+    assert at["is_configured"].all()
+    assert counts.loc[counts["scope"] == "all", "metric"].nunique() == 4  # the Brier curve is not preferred
+
+    grid = few_metrics_grid(counts, max_fraction=0.5, min_share=0.6).set_index(["threshold_rule", "min_effect"])
+    # 3 preferred metrics; "few" allows floor(0.5 * 3) = 1 with emergence.
+    # auto, 0:    MCG, EM, BLEU emergent (3 > 1: fails); headline share (1 + 1) / 3 = 0.67 >= 0.6 holds
+    row = grid.loc[("auto", 0.0)]
+    assert row["preferred_metrics_with_emergence"] == 3 and row["max_metrics_with_emergence"] == 1
+    assert not row["few_metrics_holds"] and row["share_headline"] == pytest.approx(2 / 3)
+    assert row["headline_share_holds"]
+    # auto, 0.05: MCG and BLEU (2 > 1: fails); share 1/2 < 0.6 fails
+    row = grid.loc[("auto", 0.05)]
+    assert not row["few_metrics_holds"] and not row["headline_share_holds"]
+    # ES > 6, both min_effects: MCG (curve 0) and, at min_effect 0, EM (ES 8)
+    row = grid.loc[("fixed", 0.05)]
+    assert row["preferred_metrics_with_emergence"] == 1 and row["few_metrics_holds"]
+    assert row["share_headline"] == 1.0
+
+
+def test_a_grid_point_without_emergent_curves_is_vacuous():
+    counts = sensitivity_counts(table(), [100.0], [0.05], configured=(100.0, 0.05))
+    grid = few_metrics_grid(counts, max_fraction=0.5, min_share=0.5)
+    assert grid["emergent_preferred_curves"].tolist() == [0]
+    assert grid["few_metrics_holds"].tolist() == [True]
+    assert pd.isna(grid["headline_share_holds"].iloc[0])
+
+
+def test_run_writes_tables_and_checks_the_configured_point(tmp_path):
+    table().assign(subtask=None).to_parquet(tmp_path / "e.parquet")
+    (tmp_path / "metrics.yaml").write_text("{}\n")
+    out = {"table": tmp_path / "s.csv", "grid_table": tmp_path / "g.csv", "figure": [tmp_path / "s.png"],
+           "figure_csv": tmp_path / "sf.csv"}
+    run(emergence=tmp_path / "e.parquet", metrics=tmp_path / "metrics.yaml", **out, thresholds=["auto", 1, 10],
+        min_effects=[0, 0.1], few_metrics_max_fraction=0.5, headline_share_min=0.5, emergence_threshold="auto",
+        min_effect=0.05, label="SYNTHETIC DATA test", synthetic=True)
+    grid = read_csv(out["grid_table"])
+    assert len(grid) == 3 * 3  # thresholds auto, 1, 10 x min_effects 0, 0.05 (configured), 0.1
+    assert grid["is_configured"].sum() == 1
+    counts = read_csv(out["table"])
+    assert counts.loc[counts["is_configured"] & (counts["scope"] == "all"), "emergent_curves"].sum() == 2
+    assert out["figure"][0].stat().st_size > 0
+
+
+def test_run_rejects_a_table_made_with_other_settings(tmp_path):
+    table().assign(emergent=[True, True, True, True, True]).to_parquet(tmp_path / "e.parquet")
+    (tmp_path / "metrics.yaml").write_text("{}\n")
+    with pytest.raises(ValueError, match="configured grid point"):
+        run(emergence=tmp_path / "e.parquet", metrics=tmp_path / "metrics.yaml", table=tmp_path / "s.csv",
+            grid_table=tmp_path / "g.csv", figure=[tmp_path / "s.png"], figure_csv=tmp_path / "sf.csv",
+            thresholds=["auto"], min_effects=[0], few_metrics_max_fraction=0.5, headline_share_min=0.5,
+            emergence_threshold="auto", min_effect=0.05, label="x", synthetic=False)

@@ -1,0 +1,274 @@
+# Beyond the paper (issue 7): "is it emergent?" as a tested claim. A permutation null with FDR
+# control, a bootstrap over tasks, the threshold/min_effect sweep, agreement with human judgement
+# (Wei et al. 2022, App. E), the Mirage toy model, and their headline numbers (beyond_summary.json).
+
+
+rule null_model:
+    input:
+        curves=f"results/{RUN}/curves.parquet",
+        emergence=f"results/{RUN}/emergence.parquet",
+        metrics=METRICS_FILE,
+    output:
+        pvalues=f"results/{RUN}/null_pvalues.parquet",
+        table_csv=report(
+            f"results/{RUN}/tables/null_by_metric.csv",
+            caption="../report/null_by_metric.rst",
+            category="Beyond the paper",
+            subcategory="Permutation null",
+        ),
+        table_tex=f"results/{RUN}/tables/null_by_metric.tex",
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/null_observed_vs_expected.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/null_observed_vs_expected.rst",
+            category="Beyond the paper",
+            subcategory="Permutation null",
+        ),
+        figure_csv=f"results/{RUN}/figures/null_observed_vs_expected.csv",
+    log:
+        f"results/{RUN}/logs/null_model.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/null_model.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        permutations=config["null"]["permutations"],
+        seed=config["null"]["seed"],
+        fdr=config["null"]["fdr"],
+        level=config["null"]["level"],
+        min_effect=config["min_effect"],
+        emergence_threshold=config["emergence_threshold"],
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/null_model.py"
+
+
+rule bootstrap_tasks:
+    input:
+        emergence=f"results/{RUN}/emergence.parquet",
+        scores=f"results/{RUN}/scores.parquet",
+        annotations=config["annotations"],
+        metrics=METRICS_FILE,
+    output:
+        table_csv=report(
+            f"results/{RUN}/tables/bootstrap_by_metric.csv",
+            caption="../report/bootstrap_by_metric.rst",
+            category="Beyond the paper",
+            subcategory="Bootstrap over tasks",
+        ),
+        table_tex=f"results/{RUN}/tables/bootstrap_by_metric.tex",
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/emergent_share_bootstrap.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/emergent_share_bootstrap.rst",
+            category="Beyond the paper",
+            subcategory="Bootstrap over tasks",
+        ),
+        figure_csv=f"results/{RUN}/figures/emergent_share_bootstrap.csv",
+    log:
+        f"results/{RUN}/logs/bootstrap_tasks.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/bootstrap_tasks.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        samples=config["bootstrap"]["samples"],
+        seed=config["bootstrap"]["seed"],
+        level=config["bootstrap"]["level"],
+        triplet_rule=config["triplet_rule"],
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/bootstrap_tasks.py"
+
+
+rule threshold_sensitivity:
+    input:
+        emergence=f"results/{RUN}/emergence.parquet",
+        metrics=METRICS_FILE,
+    output:
+        table=report(
+            f"results/{RUN}/tables/threshold_sensitivity.csv",
+            caption="../report/threshold_sensitivity_table.rst",
+            category="Beyond the paper",
+            subcategory="Threshold sensitivity",
+        ),
+        grid_table=report(
+            f"results/{RUN}/tables/threshold_sensitivity_grid.csv",
+            caption="../report/threshold_sensitivity_grid.rst",
+            category="Beyond the paper",
+            subcategory="Threshold sensitivity",
+        ),
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/threshold_sensitivity.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/threshold_sensitivity.rst",
+            category="Beyond the paper",
+            subcategory="Threshold sensitivity",
+        ),
+        figure_csv=f"results/{RUN}/figures/threshold_sensitivity.csv",
+    log:
+        f"results/{RUN}/logs/threshold_sensitivity.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/threshold_sensitivity.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        thresholds=config["sensitivity"]["thresholds"],
+        min_effects=config["sensitivity"]["min_effects"],
+        few_metrics_max_fraction=config["sensitivity"]["few_metrics_max_fraction"],
+        headline_share_min=config["sensitivity"]["headline_share_min"],
+        emergence_threshold=config["emergence_threshold"],
+        min_effect=config["min_effect"],
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/threshold_sensitivity.py"
+
+
+rule human_agreement:
+    input:
+        emergence=f"results/{RUN}/emergence.parquet",
+        classes=config["agreement"]["classes"],
+    output:
+        table_csv=report(
+            f"results/{RUN}/tables/agreement_confusion.csv",
+            caption="../report/agreement_confusion.rst",
+            category="Beyond the paper",
+            subcategory="Agreement with human judgement",
+        ),
+        table_tex=f"results/{RUN}/tables/agreement_confusion.tex",
+        tasks_csv=report(
+            f"results/{RUN}/tables/agreement_tasks.csv",
+            caption="../report/agreement_tasks.rst",
+            category="Beyond the paper",
+            subcategory="Agreement with human judgement",
+        ),
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/agreement.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/agreement.rst",
+            category="Beyond the paper",
+            subcategory="Agreement with human judgement",
+        ),
+        figure_csv=f"results/{RUN}/figures/agreement.csv",
+    log:
+        f"results/{RUN}/logs/human_agreement.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/human_agreement.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        emergent_classes=config["agreement"]["emergent_classes"],
+        not_emergent_classes=config["agreement"]["not_emergent_classes"],
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/human_agreement.py"
+
+
+rule toy_model:
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/mirage_toy_model.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/mirage_toy_model.rst",
+            category="Beyond the paper",
+            subcategory="Mirage toy model",
+        ),
+        figure_csv=f"results/{RUN}/figures/mirage_toy_model.csv",
+        resolution=report(
+            f"results/{RUN}/tables/toy_resolution.csv",
+            caption="../report/toy_resolution.rst",
+            category="Beyond the paper",
+            subcategory="Mirage toy model",
+        ),
+    log:
+        f"results/{RUN}/logs/toy_model.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/toy_model.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        c=config["toy"]["c"],
+        alpha=config["toy"]["alpha"],
+        n_min=config["toy"]["n_min"],
+        n_max=config["toy"]["n_max"],
+        n_models=config["toy"]["n_models"],
+        n_grid=config["toy"]["n_grid"],
+        lengths=config["toy"]["lengths"],
+        test_sizes=config["toy"]["test_sizes"],
+        n_options=config["toy"]["n_options"],
+        mc_crossing_params=config["toy"]["mc_crossing_params"],
+        mc_margin_sd=config["toy"]["mc_margin_sd"],
+        mc_length=config["toy"]["mc_length"],
+        zero_median_floor=config["zero_median_floor"],
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/toy_model.py"
+
+
+rule beyond_summary:
+    input:
+        null=f"results/{RUN}/tables/null_by_metric.csv",
+        bootstrap=f"results/{RUN}/tables/bootstrap_by_metric.csv",
+        grid=f"results/{RUN}/tables/threshold_sensitivity_grid.csv",
+        agreement=f"results/{RUN}/tables/agreement_confusion.csv",
+        toy=f"results/{RUN}/tables/toy_resolution.csv",
+    output:
+        summary=report(
+            f"results/{RUN}/beyond_summary.json",
+            caption="../report/beyond_summary.rst",
+            category="Beyond the paper",
+        ),
+    log:
+        f"results/{RUN}/logs/beyond_summary.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/beyond_summary.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        label=DATA_LABEL,
+    script:
+        "../../scripts/beyond_summary.py"
+
+
+BEYOND_FIGURES = [
+    "null_observed_vs_expected",
+    "emergent_share_bootstrap",
+    "threshold_sensitivity",
+    "agreement",
+    "mirage_toy_model",
+]
+
+ALL_TARGETS += [
+    f"results/{RUN}/beyond_summary.json",
+    f"results/{RUN}/null_pvalues.parquet",
+    *[
+        f"results/{RUN}/tables/{name}.{ext}"
+        for name in ("null_by_metric", "bootstrap_by_metric", "agreement_confusion")
+        for ext in ("csv", "tex")
+    ],
+    f"results/{RUN}/tables/threshold_sensitivity.csv",
+    f"results/{RUN}/tables/threshold_sensitivity_grid.csv",
+    f"results/{RUN}/tables/agreement_tasks.csv",
+    f"results/{RUN}/tables/toy_resolution.csv",
+    *[f"results/{RUN}/figures/{name}.csv" for name in BEYOND_FIGURES],
+    *expand(
+        f"results/{RUN}/figures/{{name}}.{{fmt}}",
+        name=BEYOND_FIGURES,
+        fmt=config["figures"]["formats"],
+    ),
+]

@@ -47,15 +47,20 @@ def plot_fig5b(
     facts: Mapping[str, Mapping[str, Any]],
     *,
     n_missing: int,
+    n_from_metadata: int = 0,
     source: str,
     data_label: str,
     synthetic: bool,
 ) -> Figure:
     """Horizontal bars of annotated (task, model family) cases per preferred metric."""
-    found = int(bars["annotated_cases"].sum()) if not bars.empty else 0
+    counted = int(bars["annotated_cases"].sum()) if not bars.empty else 0
+    in_data = counted - n_from_metadata
+    not_counted = n_missing - n_from_metadata
     subtitle = (
-        f"Annotations: {source} · {found} of {found + n_missing} annotated cases found in the data"
-        + (f", {n_missing} missing (tables/annotated_missing.csv)" if n_missing else "")
+        f"Annotations: {source} · {in_data + n_missing} annotated cases: {in_data} with scores in the data"
+        + (f", {n_from_metadata} by BIG-bench task metadata (no scores)" if n_from_metadata else "")
+        + (f", {not_counted} not counted" if not_counted else "")
+        + (" (tables/annotated_missing.csv)" if n_missing else "")
         + f" · {len(bars)} preferred metrics"
     )
     if bars.empty:
@@ -94,10 +99,18 @@ def run(
 ) -> None:
     facts = load_metric_facts(metrics)
     bars = fig5b_data(read_csv(annotated), facts)
-    n_missing = len(read_csv(missing))
+    missing_table = read_csv(missing)
+    n_missing = len(missing_table)
+    n_from_metadata = int(missing_table["counted_by_metadata"].sum()) if n_missing else 0
     with figure_style():
         fig = plot_fig5b(
-            bars, facts, n_missing=n_missing, source=Path(annotations).name, data_label=data_label, synthetic=synthetic
+            bars,
+            facts,
+            n_missing=n_missing,
+            n_from_metadata=n_from_metadata,
+            source=Path(annotations).name,
+            data_label=data_label,
+            synthetic=synthetic,
         )
         save_figure(fig, figure)
     write_csv(bars, data, label=data_label)

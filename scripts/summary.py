@@ -52,8 +52,8 @@ def summarise(
     n_counted = int(annotated["annotated_cases"].sum())
     n_missing = len(missing)
     # Annotated tasks without scores are counted under their task.json preferred metric when it
-    # has one (tally_metrics says so in the reason); the rest are not counted.
-    n_from_metadata = int(missing["reason"].str.contains("counted under its task.json").sum()) if n_missing else 0
+    # has one (tally_metrics flags them in annotated_missing.csv); the rest are not counted.
+    n_from_metadata = int(missing["counted_by_metadata"].sum()) if n_missing else 0
     names = dict(zip(share["metric"], share["name"], strict=True)) if "name" in share.columns else {}
     headline_names = " or ".join(str(names.get(metric, metric)) for metric in HEADLINE_METRICS)
     out: dict[str, Any] = {

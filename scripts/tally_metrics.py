@@ -60,7 +60,7 @@ ANNOTATED_COLUMNS = [
     "share",
     "model_families",
 ]
-MISSING_COLUMNS = ["task", "model_family", "reason", "metadata_preferred_score"]
+MISSING_COLUMNS = ["task", "model_family", "reason", "metadata_preferred_score", "counted_by_metadata"]
 JOINED_COLUMNS = ["task", "model_family", "metric", "metric_basis"]
 SHARE_COLUMNS = [
     "metric",
@@ -301,7 +301,8 @@ def join_annotations(
     missing["metadata_preferred_score"] = missing["task"].map(meta).fillna("")
     # Fig. 5B counts every annotated task: one without scores is counted under the preferred
     # metric its task.json declares, and says so (issue 11); it stays listed in annotated_missing.
-    from_meta = missing[missing["metadata_preferred_score"] != ""]
+    missing["counted_by_metadata"] = missing["metadata_preferred_score"] != ""
+    from_meta = missing[missing["counted_by_metadata"]]
     found = pd.concat(
         [
             found,
@@ -313,7 +314,7 @@ def join_annotations(
         ignore_index=True,
     )
     missing["reason"] = np.where(
-        missing["metadata_preferred_score"] != "",
+        missing["counted_by_metadata"],
         missing["reason"] + "; counted under its task.json preferred metric",
         missing["reason"] + "; not counted (task.json declares no preferred metric)",
     )

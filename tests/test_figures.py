@@ -91,7 +91,9 @@ def inputs(tmp_path: Path, emergence: pd.DataFrame, curves: pd.DataFrame) -> dic
             "detected_share": [0.8, 0.0, 0.2],
         }
     )
-    missing = pd.DataFrame({"task": ["zz"], "model_family": ["PaLM"], "reason": ["not in data"]})
+    missing = pd.DataFrame(
+        {"task": ["zz"], "model_family": ["PaLM"], "reason": ["not in data"], "counted_by_metadata": [False]}
+    )
     for name, df in (("annotated", annotated), ("share", share), ("missing", missing)):
         paths[name] = tmp_path / f"{name}.csv"
         write_csv(df, paths[name], label=LABEL)

@@ -80,7 +80,12 @@ def tables(tmp_path: Path) -> dict[str, str]:
 
 def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "summary.json"
+    beyond, vision = tmp_path / "beyond.json", tmp_path / "vision.json"
+    beyond.write_text(json.dumps({"data_label": LABEL, "n_emergent_surviving_fdr": 1}))
+    vision.write_text(json.dumps({"vision": {"classifier": {"es": 3.0}}}))
     summary.run(
+        beyond=str(beyond),
+        vision=str(vision),
         preferred=tables["preferred_csv"],
         every=tables["all_csv"],
         annotated=tables["annotated_csv"],
@@ -131,3 +136,7 @@ def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> N
     assert data["headline_annotated_share"].startswith("75.0% of annotated emergent tasks are scored by ")
     assert (data["n_files"], data["n_families"], data["n_tasks"]) == (3, 2, 4)
     assert data["synthetic"] is True and data["commit"] is None
+    # The issue-7 and vision headline files are merged whole (the beyond label is not repeated).
+    assert data["beyond"] == {"n_emergent_surviving_fdr": 1}
+    assert data["vision"] == {"classifier": {"es": 3.0}}
+    assert data["annotated_cases_total"] == data["annotated_cases_found"] + data["annotated_cases_missing"] == 5

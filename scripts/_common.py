@@ -8,6 +8,7 @@ with `read_csv`, which skips it.
 
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -73,6 +74,15 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write text atomically (UTF-8, '\\n' line ends)."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-safe scalar: numpy scalars become Python ones, NaN and infinities become None."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:

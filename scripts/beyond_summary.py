@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from scripts._common import read_csv, run_rule, write_json
+from scripts._common import json_safe, read_csv, run_rule, write_json
 from scripts.bootstrap_tasks import HEADLINE
 from scripts.human_agreement import ALL_FAMILIES
 from scripts.null_model import TOTAL
@@ -37,14 +37,6 @@ from scripts.threshold_sensitivity import few_metrics_definition
 
 logger = logging.getLogger(__name__)
 
-
-def _clean(value: Any) -> Any:
-    """JSON-safe scalars: numpy -> Python, NaN/inf -> None."""
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _row(table: pd.DataFrame, **match: Any) -> pd.Series | None:
@@ -59,7 +51,7 @@ def _row(table: pd.DataFrame, **match: Any) -> pd.Series | None:
 
 
 def _get(row: pd.Series | None, column: str) -> Any:
-    return None if row is None else _clean(row[column])
+    return None if row is None else json_safe(row[column])
 
 
 def summarise(
@@ -111,8 +103,8 @@ def summarise(
     longest = toy[toy["length"] == toy["length"].max()]
     exact = longest[longest["test_size"].isna()]
     measured = longest[longest["test_size"].notna()].sort_values("test_size")
-    out["toy_longest_length"] = _clean(toy["length"].max()) if len(toy) else None
-    out["toy_es_exact"] = _clean(float(exact["es"].iloc[0])) if len(exact) else None
+    out["toy_longest_length"] = json_safe(toy["length"].max()) if len(toy) else None
+    out["toy_es_exact"] = json_safe(float(exact["es"].iloc[0])) if len(exact) else None
     smallest = measured.iloc[0] if len(measured) else None
     out["toy_smallest_test_size"] = None if smallest is None else int(smallest["test_size"])
     out["toy_es_smallest_test_size"] = _get(smallest, "es")

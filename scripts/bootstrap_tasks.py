@@ -25,8 +25,9 @@ Shares are undefined in a resample without any emergent case; such resamples are
 that share's interval and counted in `resamples_without_cases`.
 
 Inputs: emergence.parquet, scores.parquet, the annotations CSV, metrics.yaml. Outputs:
-tables/bootstrap_by_metric.{csv,tex}, figures/emergent_share_bootstrap.{formats} + .csv.
-Params: samples, seed, level, triplet_rule, label, synthetic.
+tables/bootstrap_by_metric.{csv,tex}, figures/emergent_share_bootstrap.csv (the rows the figure
+draws, with the settings it states; rule figure_bootstrap draws it, so editing figures.formats
+reruns only the drawing). Params: samples, seed, level, triplet_rule, label.
 """
 
 import logging
@@ -39,16 +40,7 @@ import numpy as np
 import pandas as pd
 
 from scripts._common import load_metric_facts, run_rule, write_csv, write_text
-from scripts.plot_style import (
-    figure_style,
-    label_figure,
-    message_figure,
-    metric_color,
-    metric_name,
-    new_figure,
-    save_figure,
-    triplet_rule_text,
-)
+from scripts.plot_style import metric_name, triplet_rule_text
 from scripts.tally_metrics import (
     HEADLINE_METRICS,
     emergent_triplets,
@@ -66,8 +58,8 @@ TOTAL = "(total)"
 HEADLINE = "+".join(HEADLINE_METRICS)
 """The `metric` of the combined Multiple choice grade + Exact string match row."""
 
-PAPER_SHARE = 0.92
-"""Mirage Sec. 4: "over 92%" of the annotated emergent abilities are under MCG or exact match (drawn as a reference)."""
+FIGURE_SCOPES = ("annotated", "preferred")
+"""The scopes rule figure_bootstrap draws, one panel each."""
 
 TABLE_COLUMNS = [
     "scope",
@@ -249,58 +241,21 @@ def display_names(table: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]]) -
     return named
 
 
-# --- figure ----------------------------------------------------------------------------------------
+# --- figure data ----------------------------------------------------------------------------------
 
 
-def plot_share_bootstrap(
-    table: pd.DataFrame,
-    facts: Mapping[str, Mapping[str, Any]],
-    *,
-    samples: int,
-    level: float,
-    rule_text: str,
-    label: str,
-    synthetic: bool,
-) -> Any:
-    """Per scope (annotated, preferred): each metric's share of emergent cases with its bootstrap interval."""
-    title = "Share of emergent cases per metric, with bootstrap intervals over tasks"
-    rows = table[table["scope"].isin(["annotated", "preferred"]) & (table["metric"] != TOTAL)]
-    rows = rows[rows["emergent"] > 0]
-    if rows.empty:
-        return message_figure("No emergent cases to resample.", title=title, data_label=label, synthetic=synthetic)
-    scopes = [s for s in ("annotated", "preferred") if (rows["scope"] == s).any()]
-    fig = new_figure(5.2 * len(scopes), 1.8 + 0.35 * rows.groupby("scope").size().max())
-    axes = fig.subplots(1, len(scopes), squeeze=False)[0]
-    for ax, scope in zip(axes, scopes, strict=True):
-        part = rows[rows["scope"] == scope].reset_index(drop=True)
-        ys = np.arange(len(part))
-        share = part["share"].to_numpy()
-        err = np.vstack([share - part["share_ci_low"], part["share_ci_high"] - share]).clip(min=0)
-        colors = ["#333333" if m == HEADLINE else metric_color(m, facts) for m in part["metric"]]
-        ax.barh(ys, share, color=colors, height=0.7, xerr=err, capsize=3, error_kw={"elinewidth": 1})
-        for y, row in zip(ys, part.itertuples(), strict=True):
-            ax.text(min(row.share_ci_high, 1.0) + 0.02, y, f"{row.share:.0%} [{row.share_ci_low:.0%}, "
-                    f"{row.share_ci_high:.0%}]", va="center", fontsize=7)
-        ax.set_yticks(ys, part["name"])
-        ax.set_ylim(len(part) - 0.5, -0.5)
-        ax.set_xlim(0, 1.45)
-        ax.set_xticks([0, 0.5, 1.0], ["0%", "50%", "100%"])
-        if scope == "annotated":
-            ax.axvline(PAPER_SHARE, color="#c00000", linestyle="--", linewidth=1)
-            ax.text(PAPER_SHARE, len(part) - 0.45, " paper: > 92%", color="#c00000", fontsize=7, va="bottom")
-        total = table[(table["scope"] == scope) & (table["metric"] == TOTAL)].iloc[0]
-        what = "hand-annotated emergent cases" if scope == "annotated" else "detected emergent triplets"
-        ax.set_title(f"{what} (n = {total['emergent']}, {total['tasks']} tasks)", loc="left", fontsize=9)
-        ax.set_xlabel("share of emergent cases")
-        ax.grid(axis="y", visible=False)
-    label_figure(
-        fig,
-        title=title,
-        subtitle=f"{samples} resamples of tasks with replacement; {level:.0%} percentile intervals; {rule_text}",
-        data_label=label,
-        synthetic=synthetic,
-    )
-    return fig
+def figure_data(named: pd.DataFrame, *, samples: int, level: float, triplet_rule: Any) -> pd.DataFrame:
+    """The numbers rule figure_bootstrap draws (figures/emergent_share_bootstrap.csv).
+
+    The annotated and preferred rows with at least one emergent case: each metric's bar, the
+    combined headline bar and the `(total)` row of each scope (panel titles), plus the settings the
+    subtitle states (samples, level, triplet_rule), one column each.
+    """
+    rows = named[named["scope"].isin(FIGURE_SCOPES) & (named["emergent"] > 0)].copy()
+    rows["samples"] = int(samples)
+    rows["level"] = float(level)
+    rows["triplet_rule"] = parse_triplet_rule(triplet_rule)
+    return rows.reset_index(drop=True)
 
 
 # --- rule ------------------------------------------------------------------------------------------
@@ -314,14 +269,12 @@ def run(
     metrics: str,
     table_csv: str,
     table_tex: str,
-    figure: Any,
     figure_csv: str,
     samples: int,
     seed: int,
     level: float,
     triplet_rule: Any,
     label: str,
-    synthetic: bool,
 ) -> None:
     facts = load_metric_facts(metrics)
     score_rows = pd.read_parquet(scores, columns=["task", "subtask", "metric", "is_preferred"])
@@ -344,12 +297,8 @@ def run(
         f"evaluated triplets; {rule_text}. Data: {label}."
     )
     write_text(table_tex, to_latex(latex_frame(named), caption, "tab:bootstrap_by_metric"))
-    plotted = named[named["scope"].isin(["annotated", "preferred"]) & (named["metric"] != TOTAL)]
-    write_csv(plotted[plotted["emergent"] > 0], figure_csv, label=label)
-    with figure_style():
-        fig = plot_share_bootstrap(named, facts, samples=int(samples), level=float(level), rule_text=rule_text,
-                                   label=label, synthetic=synthetic)
-        save_figure(fig, figure)
+    write_csv(figure_data(named, samples=int(samples), level=float(level), triplet_rule=triplet_rule), figure_csv,
+              label=label)
     for row in table[table["metric"] == HEADLINE].itertuples():
         logger.info("%s: MCG + exact_str_match share %.3f [%.3f, %.3f]", row.scope, row.share, row.share_ci_low,
                     row.share_ci_high)

@@ -16,13 +16,13 @@ Language Models", TMLR, Appendix E, which sorts BIG-bench tasks into classes by 
 Outputs: tables/agreement_confusion.{csv,tex} (per family: tasks, TP, FP, FN, TN, precision and
 recall with 95% Wilson intervals, F1, accuracy, Cohen's kappa; positive = emergent),
 tables/agreement_tasks.csv (per task: human classes and label, our label per family),
-figures/agreement.{formats} + .csv (the confusion counts it draws).
+figures/agreement.csv (the numbers the figure draws; rule figure_agreement draws it, so editing
+figures.formats reruns only the drawing).
 
 Caveat: Wei et al. judged GPT-3, LaMDA and PaLM curves; the BIG-bench families here (BIG-G,
 GPT, ...) only partly overlap, so disagreement mixes metric effects with model differences.
 
-Inputs: emergence.parquet, the classes CSV. Params: emergent_classes, not_emergent_classes, label,
-synthetic.
+Inputs: emergence.parquet, the classes CSV. Params: emergent_classes, not_emergent_classes, label.
 """
 
 import logging
@@ -30,11 +30,9 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from scripts._common import run_rule, write_csv, write_text
-from scripts.plot_style import figure_style, label_figure, message_figure, new_figure, save_figure
 from scripts.tally_metrics import to_latex
 
 logger = logging.getLogger(__name__)
@@ -62,6 +60,22 @@ CONFUSION_COLUMNS = [
     "accuracy",
     "cohen_kappa",
 ]
+FIGURE_COLUMNS = [
+    "family",
+    "tasks",
+    "tp",
+    "fp",
+    "fn",
+    "tn",
+    "precision",
+    "precision_ci_low",
+    "precision_ci_high",
+    "recall",
+    "recall_ci_low",
+    "recall_ci_high",
+    "cohen_kappa",
+]
+"""Columns of the confusion table that rule figure_agreement draws."""
 
 
 def human_labels(
@@ -192,61 +206,27 @@ def latex_frame(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-# --- figure ----------------------------------------------------------------------------------------
+# --- figure data ----------------------------------------------------------------------------------
 
 
-def plot_agreement(
+def figure_data(
     table: pd.DataFrame,
     *,
-    classes_path: str,
+    classes_file: str,
     emergent_classes: Iterable[str],
     not_emergent_classes: Iterable[str],
-    label: str,
-    synthetic: bool,
-) -> Any:
-    """Left: the all-families confusion matrix; right: precision and recall per family with Wilson intervals."""
-    title = "Our emergent flag vs human judgement (Wei et al. 2022, App. E)"
-    overall = table[table["family"] == ALL_FAMILIES]
-    if overall.empty or int(overall["tasks"].iloc[0]) == 0:
-        return message_figure("No task is both in the data and classified by Wei et al. (2022).",
-                              title=title, data_label=label, synthetic=synthetic)
-    row = overall.iloc[0]
-    fig = new_figure(11, 1.8 + 0.45 * max(4, len(table)))
-    ax_c, ax_p = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
-    matrix = np.array([[row["tp"], row["fn"]], [row["fp"], row["tn"]]], dtype=float)
-    ax_c.imshow(matrix, cmap="Blues", vmin=0, vmax=max(1.0, matrix.max()) * 1.3)
-    names = [["agree (emergent)", "we miss"], ["we add", "agree (not)"]]
-    for i in range(2):
-        for j in range(2):
-            ax_c.text(j, i, f"{int(matrix[i, j])}\n{names[i][j]}", ha="center", va="center", fontsize=9)
-    ax_c.set_xticks([0, 1], ["ours: emergent", "ours: not"])
-    ax_c.set_yticks([0, 1], ["human: emergent", "human: not"])
-    ax_c.grid(False)
-    ax_c.set_title(f"all families: {int(row['tasks'])} tasks, κ = {row['cohen_kappa']:.2f}", loc="left")
+) -> pd.DataFrame:
+    """The numbers rule figure_agreement draws (figures/agreement.csv).
 
-    ys = np.arange(len(table))
-    for offset, what, color in ((-0.15, "precision", "#4e79a7"), (0.15, "recall", "#f28e2b")):
-        val = table[what].to_numpy(dtype=float)
-        err = np.vstack([val - table[f"{what}_ci_low"], table[f"{what}_ci_high"] - val]).clip(min=0)
-        ax_p.errorbar(val, ys + offset, xerr=np.nan_to_num(err), fmt="o", color=color, capsize=3, label=what)
-    ax_p.set_yticks(ys, [f"{f} (n = {n})" for f, n in zip(table["family"], table["tasks"], strict=True)])
-    ax_p.set_ylim(len(table) - 0.5, -0.5)
-    ax_p.set_xlim(-0.02, 1.02)
-    ax_p.set_xlabel("precision / recall (positive = emergent; 95% Wilson intervals)")
-    ax_p.legend(fontsize=8, loc="lower left")
-    ax_p.grid(axis="y", visible=False)
-    ax_p.set_title("per model family", loc="left")
-    label_figure(
-        fig,
-        title=title,
-        subtitle=(
-            f"human: {' / '.join(emergent_classes)} vs {' / '.join(not_emergent_classes)}; "
-            f"ours: any emergent preferred-metric curve.\nClasses: {classes_path}"
-        ),
-        data_label=label,
-        synthetic=synthetic,
-    )
-    return fig
+    Per family: the confusion counts, precision and recall with their Wilson intervals and Cohen's
+    kappa (the all-families row gives the confusion matrix and its title), plus what the subtitle
+    states: the classes file and the human classes on each side ('; '-joined), one column each.
+    """
+    out = table[FIGURE_COLUMNS].copy()
+    out["classes_file"] = str(classes_file)
+    out["emergent_classes"] = "; ".join(emergent_classes)
+    out["not_emergent_classes"] = "; ".join(not_emergent_classes)
+    return out.reset_index(drop=True)
 
 
 # --- rule ------------------------------------------------------------------------------------------
@@ -259,12 +239,10 @@ def run(
     table_csv: str,
     table_tex: str,
     tasks_csv: str,
-    figure: Any,
     figure_csv: str,
     emergent_classes: list[str],
     not_emergent_classes: list[str],
     label: str,
-    synthetic: bool,
 ) -> None:
     human = human_labels(
         pd.read_csv(classes, comment="#"),
@@ -280,12 +258,8 @@ def run(
         f"{', '.join(not_emergent_classes)}. Positive = emergent; 95% Wilson intervals. Data: {label}."
     )
     write_text(table_tex, to_latex(latex_frame(table), caption, "tab:agreement_confusion"))
-    write_csv(table[["family", "tasks", "tp", "fp", "fn", "tn", "precision", "precision_ci_low",
-                     "precision_ci_high", "recall", "recall_ci_low", "recall_ci_high"]], figure_csv, label=label)
-    with figure_style():
-        fig = plot_agreement(table, classes_path=classes, emergent_classes=emergent_classes,
-                             not_emergent_classes=not_emergent_classes, label=label, synthetic=synthetic)
-        save_figure(fig, figure)
+    write_csv(figure_data(table, classes_file=classes, emergent_classes=emergent_classes,
+                          not_emergent_classes=not_emergent_classes), figure_csv, label=label)
     for row in table.itertuples():
         logger.info("%s: %d tasks, TP %d FP %d FN %d TN %d, precision %.2f recall %.2f", row.family, row.tasks,
                     row.tp, row.fp, row.fn, row.tn, row.precision, row.recall)

@@ -27,17 +27,17 @@ permutation draws: draw j permutes every curve independently, so column j of the
 joint sample of the null count); the count p-value (1 + #{null count >= observed}) / (1 +
 permutations); and the emergent curves that survive BH at `fdr`.
 
-Caveat stated in the figure and caption: a curve whose ES is infinite (zero median step) is only
-significant if most shuffles of its values have a non-zero median step; a flat-then-one-jump curve
-is not distinguishable from its shuffles by this score, whatever its effect.
+Caveat stated in the figure (rule figure_null) and caption: a curve whose ES is infinite (zero
+median step) is only significant if most shuffles of its values have a non-zero median step; a
+flat-then-one-jump curve is not distinguishable from its shuffles by this score, whatever its effect.
 
 Inputs: curves.parquet, emergence.parquet, metrics.yaml. Outputs: null_pvalues.parquet,
-tables/null_by_metric.{csv,tex}, figures/null_observed_vs_expected.{formats} + .csv.
-Params: permutations, seed, fdr, level, min_effect, emergence_threshold (captions), label, synthetic.
+tables/null_by_metric.{csv,tex}, figures/null_observed_vs_expected.csv (every row of the table, with
+the settings the figure states; rule figure_null draws it, so editing figures.formats reruns only
+the drawing). Params: permutations, seed, fdr, level, min_effect, emergence_threshold (captions), label.
 """
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -45,16 +45,7 @@ import pandas as pd
 
 from scripts._common import load_metric_facts, run_rule, write_csv, write_parquet, write_text
 from scripts.emergence_scores import TIE_TOLERANCE, es_matrix
-from scripts.plot_style import (
-    figure_style,
-    label_figure,
-    message_figure,
-    metric_color,
-    metric_name,
-    new_figure,
-    save_figure,
-    threshold_text,
-)
+from scripts.plot_style import threshold_text
 from scripts.tally_metrics import to_latex, with_metric_names
 
 logger = logging.getLogger(__name__)
@@ -317,65 +308,30 @@ def sort_table(table: pd.DataFrame) -> pd.DataFrame:
     return key.drop(columns=["_scope", "_total"]).reset_index(drop=True)
 
 
-# --- figure ----------------------------------------------------------------------------------------
+# --- figure data ----------------------------------------------------------------------------------
 
 
-def plot_null(
-    table: pd.DataFrame,
-    facts: Mapping[str, Mapping[str, Any]],
+def figure_data(
+    named: pd.DataFrame,
     *,
     permutations: int,
-    fdr: float,
     level: float,
-    threshold_rule: str,
-    label: str,
-    synthetic: bool,
-) -> Any:
-    """Per metric and scope: observed emergent curves (dot), null expectation with interval, survivors of BH."""
-    title = "Emergent curves: observed vs expected under a permutation null"
-    rows = table[table["metric"] != TOTAL]
-    if rows.empty:
-        return message_figure("No scored curves.", title=title, data_label=label, synthetic=synthetic)
-    scopes = [s for s in SCOPES if (rows["scope"] == s).any()]
-    heights = [max(2, (rows["scope"] == s).sum()) for s in scopes]
-    fig = new_figure(7.5, 1.6 + 0.32 * sum(heights))
-    axes = fig.subplots(len(scopes), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
-    for ax, scope in zip(axes, scopes, strict=True):
-        part = rows[rows["scope"] == scope].reset_index(drop=True)
-        ys = np.arange(len(part))
-        exp = part["expected_emergent"].to_numpy()
-        err = np.vstack([exp - part["null_ci_low"], part["null_ci_high"] - exp]).clip(min=0)
-        ax.errorbar(exp, ys + 0.15, xerr=err, fmt="D", color="#777777", mfc="white", ms=5, capsize=3,
-                    label=f"expected under null ({level:.0%} interval)")
-        colors = [metric_color(m, facts) for m in part["metric"]]
-        ax.scatter(part["observed_emergent"], ys, color=colors, s=40, zorder=3, label="observed emergent")
-        ax.scatter(part["emergent_surviving_fdr"], ys - 0.15, marker="x", color="black", s=28, zorder=3,
-                   label=f"emergent and BH q ≤ {fdr:g}")
-        ax.set_yticks(ys, [metric_name(m, facts) for m in part["metric"]])
-        ax.set_ylim(len(part) - 0.5, -0.5)
-        ax.set_xlim(left=-0.5)
-        total = table[(table["scope"] == scope) & (table["metric"] == TOTAL)].iloc[0]
-        what = "preferred-metric curves" if scope == "preferred" else "all curves"
-        ax.set_title(
-            f"{what}: observed {total['observed_emergent']}, expected {total['expected_emergent']:.1f} "
-            f"[{total['null_ci_low']}, {total['null_ci_high']}], surviving BH {total['emergent_surviving_fdr']}",
-            loc="left",
-            fontsize=9,
-        )
-        ax.set_xlabel("emergent curves")
-        ax.grid(axis="y", visible=False)
-    axes[0].legend(loc="lower right", fontsize=7, frameon=True)
-    label_figure(
-        fig,
-        title=title,
-        subtitle=(
-            f"{permutations} random orderings of each curve's points; {threshold_rule}; "
-            "BH over all scored curves. Flat-then-jump curves (ES = ∞) are rarely significant."
-        ),
-        data_label=label,
-        synthetic=synthetic,
-    )
-    return fig
+    fdr: float,
+    emergence_threshold: Any,
+    min_effect: float,
+) -> pd.DataFrame:
+    """The numbers rule figure_null draws (figures/null_observed_vs_expected.csv).
+
+    Every row of the table, the `(total)` rows included (they give the panel titles), plus the
+    settings the legend and subtitle state, one column each.
+    """
+    out = named.copy()
+    out["permutations"] = int(permutations)
+    out["level"] = float(level)
+    out["fdr"] = float(fdr)
+    out["emergence_threshold"] = str(emergence_threshold)
+    out["min_effect"] = float(min_effect)
+    return out.reset_index(drop=True)
 
 
 # --- rule ------------------------------------------------------------------------------------------
@@ -389,7 +345,6 @@ def run(
     pvalues: str,
     table_csv: str,
     table_tex: str,
-    figure: Any,
     figure_csv: str,
     permutations: int,
     seed: int,
@@ -398,7 +353,6 @@ def run(
     min_effect: float,
     emergence_threshold: Any,
     label: str,
-    synthetic: bool,
 ) -> None:
     facts = load_metric_facts(metrics)
     scored = pd.read_parquet(emergence).sort_values("curve_id", kind="stable").reset_index(drop=True)
@@ -428,13 +382,9 @@ def run(
         f"Emergent: {threshold_text(emergence_threshold, min_effect)}. Data: {label}."
     )
     write_text(table_tex, to_latex(latex_frame(named), caption, "tab:null_by_metric", float_format="{:.3g}"))
-    plotted = named[named["metric"] != TOTAL]
+    plotted = figure_data(named, permutations=int(permutations), level=float(level), fdr=float(fdr),
+                          emergence_threshold=emergence_threshold, min_effect=float(min_effect))
     write_csv(plotted, figure_csv, label=label)
-    with figure_style():
-        fig = plot_null(table, facts, permutations=int(permutations), fdr=float(fdr), level=float(level),
-                        threshold_rule=threshold_text(emergence_threshold, min_effect), label=label,
-                        synthetic=synthetic)
-        save_figure(fig, figure)
     for row in table[table["metric"] == TOTAL].itertuples():
         logger.info(
             "%s: %d emergent curves observed, %.1f expected under the null [%d, %d], %d survive BH at %g",

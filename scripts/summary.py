@@ -14,19 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from scripts._common import read_csv, read_json, run_rule, write_json
+from scripts._common import json_safe, read_csv, read_json, run_rule, write_json
 from scripts.tally_metrics import HEADLINE_METRICS, combined_share
 
 logger = logging.getLogger(__name__)
 
-
-def _clean(value: Any) -> Any:
-    """JSON-safe scalars: numpy → Python, NaN/inf → None."""
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _pct(share: float) -> str:
@@ -79,8 +71,8 @@ def summarise(
         "annotated_metrics": len(annotated_metrics),
         "annotated_metric_names": annotated_metrics,
         "headline_metrics": list(HEADLINE_METRICS),
-        "share_emergent_mcg_or_exact_str_match": _clean(ann_share),
-        "share_detected_emergent_mcg_or_exact_str_match": _clean(det_share),
+        "share_emergent_mcg_or_exact_str_match": json_safe(ann_share),
+        "share_detected_emergent_mcg_or_exact_str_match": json_safe(det_share),
         "headline_preferred_metrics": f"{k} of {m} preferred metrics show possible emergence",
         "headline_annotated_metrics": (
             f"the {n_counted} annotated emergent cases fall under {len(annotated_metrics)} preferred metrics"
@@ -93,7 +85,7 @@ def summarise(
             f"scored by {headline_names}"
         ),
     }
-    return {key: _clean(value) if not isinstance(value, list) else value for key, value in out.items()}
+    return {key: json_safe(value) if not isinstance(value, list) else value for key, value in out.items()}
 
 
 def run(

@@ -14,7 +14,9 @@ Outputs:
 - tables/threshold_sensitivity.csv: per grid point, scope (`preferred` = curves under their
   entry's preferred metric, Mirage Fig. 5A; `all`) and metric: curves, emergent curves;
 - tables/threshold_sensitivity_grid.csv: per grid point, the "few metrics" test below;
-- figures/threshold_sensitivity.{formats} + .csv (the plotted counts).
+- figures/threshold_sensitivity.csv: the numbers the figure draws (panels A, B: counts per metric
+  across thresholds and min_effects; C: the grid of the "few metrics" test); rule
+  figure_sensitivity draws it, so editing figures.formats reruns only the drawing.
 
 The "few metrics" conclusion, precisely (columns of the grid table):
 - `few_metrics_holds`: the preferred metrics with at least one emergent preferred-metric curve
@@ -27,32 +29,20 @@ The "few metrics" conclusion, precisely (columns of the grid table):
   `headline_share_holds_across_grid` = headline_share_holds at every non-vacuous grid point
   (computed by the beyond_summary rule from the grid table).
 
-Inputs: emergence.parquet, metrics.yaml. Params: thresholds, min_effects, few_metrics_max_fraction,
-headline_share_min, emergence_threshold, min_effect (the configured pair), label, synthetic.
+Input: emergence.parquet. Params: thresholds, min_effects, few_metrics_max_fraction,
+headline_share_min, emergence_threshold, min_effect (the configured pair), label.
 """
 
 import logging
 import math
-import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.colors import ListedColormap
-from matplotlib.patches import Rectangle
 
-from scripts._common import load_metric_facts, run_rule, write_csv
+from scripts._common import run_rule, write_csv
 from scripts.null_model import above_threshold
-from scripts.plot_style import (
-    figure_style,
-    label_figure,
-    message_figure,
-    metric_color,
-    metric_name,
-    new_figure,
-    save_figure,
-)
 from scripts.tally_metrics import HEADLINE_METRICS
 
 logger = logging.getLogger(__name__)
@@ -74,6 +64,16 @@ GRID_COLUMNS = [
     "headline_share_min",
     "headline_share_holds",
 ]
+FIGURE_TEST_COLUMNS = [
+    "preferred_metrics",
+    "preferred_metrics_with_emergence",
+    "max_metrics_with_emergence",
+    "few_metrics_holds",
+    "few_metrics_max_fraction",
+    "headline_share_min",
+]
+"""Columns of the grid table that panel C of the figure draws (or states, in the subtitle)."""
+FIGURE_COLUMNS = ["panel", *GRID, "is_configured", "metric", "emergent_curves", *FIGURE_TEST_COLUMNS]
 
 
 def few_metrics_definition(max_fraction: float, min_share: float) -> str:
@@ -167,10 +167,10 @@ def _finish(df: pd.DataFrame, configured: tuple[float, float], keys: list[str]) 
 def few_metrics_grid(counts: pd.DataFrame, *, max_fraction: float, min_share: float) -> pd.DataFrame:
     """Per grid point: the 'few metrics' test (see the module docstring) on the preferred-scope counts."""
     pref = counts[counts["scope"] == "preferred"].copy()
-    pref["_key"] = pref["threshold"].fillna(-1.0)
+    pref["_key"] = pref["threshold"]  # NaN = auto: its own group (dropna=False), apart from every number
     pref["_with"] = pref["emergent_curves"] > 0
     pref["_headline"] = np.where(pref["metric"].isin(HEADLINE_METRICS), pref["emergent_curves"], 0)
-    by = pref.groupby(["_key", "min_effect"], sort=False)
+    by = pref.groupby(["_key", "min_effect"], sort=False, dropna=False)
     out = by.agg(
         threshold_rule=("threshold_rule", "first"),
         threshold=("threshold", "first"),
@@ -197,101 +197,34 @@ def few_metrics_grid(counts: pd.DataFrame, *, max_fraction: float, min_share: fl
     return out[GRID_COLUMNS].reset_index(drop=True)
 
 
-# --- figure ----------------------------------------------------------------------------------------
+# --- figure data ----------------------------------------------------------------------------------
 
 
-def _threshold_text(threshold: float) -> str:
-    return "auto (n_points − 1)" if math.isnan(threshold) else f"ES > {threshold:g}"
+def figure_data(counts: pd.DataFrame, grid: pd.DataFrame, *, configured: tuple[float, float]) -> pd.DataFrame:
+    """The numbers rule figure_sensitivity draws (figures/threshold_sensitivity.csv), long format.
 
-
-def plot_sensitivity(
-    counts: pd.DataFrame,
-    grid: pd.DataFrame,
-    facts: Mapping[str, Mapping[str, Any]],
-    *,
-    configured: tuple[float, float],
-    definition: str,
-    label: str,
-    synthetic: bool,
-) -> Any:
-    """Three panels: emergent preferred curves per metric vs threshold, vs min_effect; metrics with emergence."""
-    title = "Sensitivity of the emergent tally to the threshold and min_effect"
-    pref = counts[counts["scope"] == "preferred"]
-    if pref.empty:
-        return message_figure("No preferred-metric curves.", title=title, data_label=label, synthetic=synthetic)
+    `panel` A: emergent preferred-metric curves per metric at the configured min_effect, one row
+    per threshold ("auto" and the positive ones: a log axis); B: the same at the configured
+    threshold, one row per min_effect; only metrics with an emergent preferred-metric curve
+    somewhere on the grid get a line. C: every grid point of the "few metrics" test (the grid
+    table's columns; `is_configured` boxes the configured point, whose threshold and min_effect
+    title panels A and B).
+    """
     conf_t, conf_e = configured
-    shown = sorted(pref.loc[pref["emergent_curves"] > 0, "metric"].unique())
-    fig = new_figure(14, 4.6)
-    ax_t, ax_e, ax_g = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1.1]})
-
-    at_e = pref[np.isclose(pref["min_effect"], conf_e)]
-    fixed = at_e[at_e["threshold"] > 0]  # a log axis (thresholds <= 0, if any, are in the table only)
-    auto = at_e[at_e["threshold"].isna()]
-    x_fixed = np.sort(fixed["threshold"].unique())
-    x_auto = x_fixed.min() / 2.0 if len(x_fixed) else 1.0
-    for metric in shown:
-        color = metric_color(metric, facts)
-        line = fixed[fixed["metric"] == metric].sort_values("threshold")
-        ax_t.plot(line["threshold"], line["emergent_curves"], marker="o", ms=3, color=color,
-                  label=metric_name(metric, facts))
-        a = auto[auto["metric"] == metric]
-        if len(a):
-            ax_t.scatter([x_auto], a["emergent_curves"], marker="s", color=color, zorder=3)
-    ax_t.set_xscale("log")
-    ticks = [x_auto, *[t for t in (1, 10, 100) if len(x_fixed) and x_fixed.min() <= t <= x_fixed.max()]]
-    ax_t.set_xticks(ticks, ["auto", *[f"{t:g}" for t in ticks[1:]]])
-    ax_t.minorticks_off()
-    ax_t.set_xlabel("ES threshold")
-    ax_t.set_ylabel("emergent preferred-metric curves")
-    ax_t.set_title(f"A. vs threshold (min_effect = {conf_e:g})", loc="left")
-    ax_t.legend(fontsize=7, loc="upper right")
-
-    same_t = pref["threshold"].isna() if math.isnan(conf_t) else pref["threshold"] == conf_t
-    at_t = pref[same_t]
-    for metric in shown:
-        line = at_t[at_t["metric"] == metric].sort_values("min_effect")
-        ax_e.plot(line["min_effect"], line["emergent_curves"], marker="o", ms=3, color=metric_color(metric, facts))
-    ax_e.set_xlabel("min_effect (fraction of the metric's range)")
-    ax_e.set_ylabel("emergent preferred-metric curves")
-    ax_e.set_title(f"B. vs min_effect ({_threshold_text(conf_t)})", loc="left")
-
-    g = grid.copy()
-    g["row"] = [_threshold_text(t) if math.isnan(t) else f"{t:.3g}" for t in g["threshold"]]
-    rows = list(dict.fromkeys(g["row"]))
-    cols = sorted(g["min_effect"].unique())
-    value = np.full((len(rows), len(cols)), np.nan)
-    holds = np.zeros_like(value, dtype=bool)
-    for r in g.itertuples():
-        i, j = rows.index(r.row), cols.index(r.min_effect)
-        value[i, j] = r.preferred_metrics_with_emergence
-        holds[i, j] = bool(r.few_metrics_holds)
-    n_pref = int(g["preferred_metrics"].max())
-    ax_g.imshow(np.where(holds, 1.0, 0.0), cmap=ListedColormap(["#f4b6b6", "#b9e3b0"]), vmin=0, vmax=1,
-                aspect="auto")
-    for r in g[g["is_configured"]].itertuples():
-        i, j = rows.index(r.row), cols.index(r.min_effect)
-        ax_g.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.5))
-    for i in range(len(rows)):
-        for j in range(len(cols)):
-            ax_g.text(j, i, f"{int(value[i, j])}", ha="center", va="center", fontsize=7)
-    ax_g.set_xticks(range(len(cols)), [f"{c:g}" for c in cols])
-    ax_g.set_yticks(range(len(rows)), rows, fontsize=7)
-    ax_g.set_xlabel("min_effect")
-    ax_g.set_ylabel("ES threshold")
-    ax_g.grid(False)
-    limit = int(g["max_metrics_with_emergence"].max())
-    ax_g.set_title(f"C. preferred metrics with emergence (of {n_pref}; green: ≤ {limit}; box: configured)",
-                   loc="left")
-    holds_all = bool(g["few_metrics_holds"].all())
-    label_figure(
-        fig,
-        title=title,
-        subtitle=textwrap.fill(f"'few metrics' {'holds' if holds_all else 'fails'} across the grid. {definition}",
-                               width=170),
-        data_label=label,
-        synthetic=synthetic,
-    )
-    return fig
+    pref = counts[counts["scope"] == "preferred"]
+    shown = pref.loc[pref["emergent_curves"] > 0, "metric"].unique()
+    lines = pref[pref["metric"].isin(shown)]
+    at_e = lines[np.isclose(lines["min_effect"], conf_e) & (lines["threshold"].isna() | (lines["threshold"] > 0))]
+    at_t = lines[lines["threshold"].isna() if math.isnan(conf_t) else lines["threshold"] == conf_t]
+    columns = [*GRID, "is_configured", "metric", "emergent_curves"]
+    return pd.concat(
+        [
+            at_e[columns].assign(panel="A"),
+            at_t[columns].sort_values(["min_effect", "metric"], kind="mergesort").assign(panel="B"),
+            grid[[*GRID, "is_configured", *FIGURE_TEST_COLUMNS]].assign(panel="C"),
+        ],
+        ignore_index=True,
+    )[FIGURE_COLUMNS]
 
 
 # --- rule ------------------------------------------------------------------------------------------
@@ -300,10 +233,8 @@ def plot_sensitivity(
 def run(
     *,
     emergence: str,
-    metrics: str,
     table: str,
     grid_table: str,
-    figure: Any,
     figure_csv: str,
     thresholds: list[Any],
     min_effects: list[float],
@@ -312,9 +243,7 @@ def run(
     emergence_threshold: Any,
     min_effect: float,
     label: str,
-    synthetic: bool,
 ) -> None:
-    facts = load_metric_facts(metrics)
     scored = pd.read_parquet(emergence)
     conf_t = math.nan if str(emergence_threshold) == "auto" else float(emergence_threshold)
     configured = (conf_t, float(min_effect))
@@ -327,17 +256,9 @@ def run(
     if check != int(scored["emergent"].astype(bool).sum()):
         raise ValueError(f"{emergence}: {check} emergent curves at the configured grid point, "
                          f"{int(scored['emergent'].sum())} in the table")
-    definition = few_metrics_definition(float(few_metrics_max_fraction), float(headline_share_min))
     write_csv(counts, table, label=label)
     write_csv(grid, grid_table, label=label)
-    plotted = counts[(counts["scope"] == "preferred")
-                     & (counts["is_configured"] | counts["min_effect"].isin([float(min_effect)])
-                        | (counts["threshold"].isna() if math.isnan(conf_t) else counts["threshold"] == conf_t))]
-    write_csv(plotted, figure_csv, label=label)
-    with figure_style():
-        fig = plot_sensitivity(counts, grid, facts, configured=configured, definition=definition, label=label,
-                               synthetic=synthetic)
-        save_figure(fig, figure)
+    write_csv(figure_data(counts, grid, configured=configured), figure_csv, label=label)
     logger.info(
         "%d grid points; few metrics holds at %d, headline share holds at %d of %d non-vacuous",
         len(grid), int(grid["few_metrics_holds"].sum()), int(grid["headline_share_holds"].sum()),

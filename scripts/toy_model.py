@@ -26,12 +26,15 @@ token, p(N) = exp(-L(N)), improves smoothly with scale. What a metric makes of i
   half of the steps are 0-to-0. It is not monotone in n: for short targets, where few models
   read 0, the coarser steps k/n move ES a little either way (tables/toy_resolution.csv).
 
-Outputs: figures/mirage_toy_model.{formats}, figures/mirage_toy_model.csv (every plotted curve,
-long format: panel, series, length, test_size, n_params, value), tables/toy_resolution.csv (per
-target length and test size: models reading 0, ES, es_floored, es_infinite; test_size empty =
-exact accuracy). ES is computed on the ladder, metric values oriented so that higher is better
-(edit distance and Brier score negated), es_floored with zero_median_floor x the metric's range.
-Params: the toy.* config keys, zero_median_floor, label, synthetic.
+Outputs: figures/mirage_toy_model.csv (every number the figure draws, long format: panel, series,
+length, test_size, n_params, value: the curves of panels A-E, and the legends' ES, the model
+constants of the titles and the ES of panel F, see `figure_numbers`; rule figure_toy draws it, so
+editing figures.formats reruns only the drawing), tables/toy_resolution.csv (per target length and
+test size: models reading 0, ES, es_floored, es_infinite; test_size empty = exact accuracy). ES is
+computed on the ladder, metric values oriented so that higher is better (edit distance and Brier
+score negated), es_floored with zero_median_floor x the metric's range.
+Params: the toy.* config keys, zero_median_floor, label (a constant: the model has no data, so
+neither the data source nor the sample seed reaches this rule).
 """
 
 import logging
@@ -39,14 +42,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtr
 
 from scripts._common import run_rule, write_csv
 from scripts.emergence_scores import es_matrix
-from scripts.plot_style import figure_style, label_figure, log_x, new_figure, save_figure
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,6 @@ RESOLUTION_COLUMNS = [
     "es_floored",
     "es_infinite",
 ]
-LENGTH_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f")
 
 
 # --- the model -------------------------------------------------------------------------------------
@@ -198,130 +198,60 @@ def curves_frame(
     return out[FIGURE_COLUMNS]
 
 
-# --- figure ----------------------------------------------------------------------------------------
+# --- figure data ----------------------------------------------------------------------------------
 
 
-def _ladder_es(values: np.ndarray) -> str:
-    es = float(es_matrix(values))
-    if math.isinf(es):
-        return "ES = ∞" if es > 0 else "ES = −∞"
-    return f"ES = {es:.1f}" if abs(es) < 1000 else f"ES = {es:.2g}"
+def _row(panel: str, series: str, value: Any, length: Any = None, test_size: Any = None) -> dict[str, Any]:
+    """One FIGURE_COLUMNS row of a number that is not a point on a model-size axis (n_params empty)."""
+    return {"panel": panel, "series": series, "length": length, "test_size": test_size, "n_params": None,
+            "value": value}
 
 
-def plot_toy(
-    curves: pd.DataFrame,
-    resolution: pd.DataFrame,
+def figure_numbers(
     ladder: np.ndarray,
+    resolution: pd.DataFrame,
     *,
-    params: dict[str, Any],
-    label: str,
-    synthetic: bool,
-) -> Any:
-    """Six panels: loss and p; accuracy; edit distance; MCG vs Brier; resolution staircase; ES vs test size."""
-    fig = new_figure(13, 8)
-    axes = fig.subplots(2, 3).ravel()
-    lengths = sorted(int(v) for v in curves["length"].dropna().unique())
-    colors = {length: LENGTH_COLORS[i % len(LENGTH_COLORS)] for i, length in enumerate(lengths)}
+    c: float,
+    alpha: float,
+    lengths: Sequence[int],
+    n_options: int,
+    crossing_params: float,
+    margin_sd: float,
+    option_length: int,
+) -> pd.DataFrame:
+    """The numbers the figure states besides its curves, as FIGURE_COLUMNS rows with n_params empty.
 
-    def series(panel: str, name: str, length: Any = None, test_size: Any = None) -> pd.DataFrame:
-        sel = (curves["panel"] == panel) & (curves["series"] == name)
-        if length is not None:
-            sel &= curves["length"] == length
-        sel &= curves["test_size"].isna() if test_size is None else curves["test_size"] == test_size
-        return curves[sel]
-
-    def at_ladder(values_of: Any) -> np.ndarray:
-        return values_of(ladder)
-
-    c, alpha = params["c"], params["alpha"]
-    ax = axes[0]
-    loss = series("A", "per_token_cross_entropy")
-    prob = series("A", "per_token_probability")
-    ax.plot(loss["n_params"], loss["value"], color="#333333", label="per-token cross-entropy L(N)")
-    ax.set_ylabel("L(N), nats per token")
-    twin = ax.twinx()
-    twin.plot(prob["n_params"], prob["value"], color="#4e79a7", label="p(N) = exp(−L)")
-    twin.set_ylabel("per-token probability p(N)", color="#4e79a7")
-    twin.set_ylim(0, 1)
-    twin.grid(False)
-    ax.set_title(f"A. L(N) = (N / {c:.3g})^{alpha:g}", loc="left")
-    ax.legend(handles=[*ax.get_lines(), *twin.get_lines()], fontsize=7, loc="center right")
-
-    for ax, panel, name, title, ylabel, orient in (
-        (axes[1], "B", "accuracy", "B. accuracy p^ℓ: sharp", "exact string match", 1.0),
-        (axes[2], "C", "token_edit_distance", "C. token edit distance ℓ(1 − p): smooth",
-         "expected wrong tokens (lower is better)", -1.0),
-    ):
-        for length in lengths:
-            s = series(panel, name, length)
-            func = accuracy if panel == "B" else token_edit_distance
-            ladder_values = at_ladder(lambda x, f=func, ell=length: f(per_token_prob(x, c=c, alpha=alpha), ell))
-            ax.plot(s["n_params"], s["value"], color=colors[length],
-                    label=f"ℓ = {length} ({_ladder_es(orient * ladder_values)})")
-        ax.set_title(title, loc="left")
-        ax.set_ylabel(ylabel)
-        ax.legend(fontsize=7)
-
-    ax = axes[3]
-    grade, brier = series("D", "multiple_choice_grade"), series("D", "brier_score")
-    g_l, b_l = multiple_choice(ladder, c=c, alpha=alpha, n_options=params["n_options"],
-                               crossing_params=params["mc_crossing_params"], margin_sd=params["mc_margin_sd"],
-                               option_length=params["mc_length"])
-    ax.plot(grade["n_params"], grade["value"], color="#4e79a7", label=f"multiple choice grade ({_ladder_es(g_l)})")
-    ax.plot(brier["n_params"], brier["value"], color="#e15759", linestyle="--",
-            label=f"Brier score, lower is better ({_ladder_es(-b_l)})")
-    ax.axvline(params["mc_crossing_params"], color="#999999", linewidth=0.8)
-    ax.set_title(f"D. {params['n_options']} options: grade vs Brier score", loc="left")
-    ax.set_ylabel("score")
-    ax.legend(fontsize=7)
-
-    ax = axes[4]
-    longest = max(lengths)
-    exact = series("E", "accuracy_exact", longest)
-    ax.plot(exact["n_params"], exact["value"], color="#333333", marker="o", ms=3, label="exact p^ℓ")
-    sizes = sorted(int(v) for v in curves.loc[curves["panel"] == "E", "test_size"].dropna().unique())
-    palette = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, max(len(sizes), 1)))
-    for color, n in zip(palette, sizes, strict=False):
-        s = series("E", "accuracy_measured", longest, n)
-        ax.plot(s["n_params"], s["value"], color=color, marker=".", ms=4, linewidth=1, label=f"n = {n}")
-    ax.set_title(f"E. ℓ = {longest} measured on n examples", loc="left")
-    ax.set_ylabel("floor(p^ℓ · n) / n")
-    ax.legend(fontsize=7, ncol=2)
-
-    ax = axes[5]
-    finite = resolution.loc[~resolution["es_infinite"], "es"].abs()
-    top = float(finite.max()) * 2.0 if len(finite) else 10.0
+    - A: `param_c`, `param_alpha` (the title's L(N) = (N / c)^alpha);
+    - B, C, D: `es_<series>`, the emergence score on the ladder of each curve a legend names, values
+      oriented so that higher is better (edit distance and Brier score negated);
+    - D: `param_n_options` (title), `param_mc_crossing_params` (the vertical line);
+    - F: `es_accuracy_exact` per length and `es_accuracy_measured` per (length, test size), the ES
+      of tables/toy_resolution.csv (inf when infinite).
+    """
+    p = per_token_prob(ladder, c=c, alpha=alpha)
+    rows = [_row("A", "param_c", c), _row("A", "param_alpha", alpha)]
     for length in lengths:
-        part = resolution[(resolution["length"] == length) & resolution["test_size"].notna()].sort_values("test_size")
-        shown = np.where(part["es_infinite"], top, part["es"])
-        ax.plot(part["test_size"].astype(float), shown, marker="o", ms=3, color=colors[length], label=f"ℓ = {length}")
-        inf = part["es_infinite"].to_numpy()
-        ax.scatter(part["test_size"].astype(float)[inf], shown[inf], marker="^", s=45, color=colors[length], zorder=3)
-        exact_es = resolution[(resolution["length"] == length) & resolution["test_size"].isna()]["es"]
-        ax.axhline(float(exact_es.iloc[0]), color=colors[length], linestyle=":", linewidth=0.8)
-    ax.axhline(top, color="#999999", linewidth=0.6)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_ylim(top=top * 1.4)
-    ax.text(1.0, top, " ∞", transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=9)
-    ax.set_xlabel("test examples n")
-    ax.set_ylabel("emergence score of the measured accuracy")
-    ax.set_title("F. ES vs test-set size (▲ = ∞; dotted: exact)", loc="left")
-    ax.legend(fontsize=7, loc="center right")
-
-    for ax in axes[:5]:
-        log_x(ax)
-    label_figure(
-        fig,
-        title="The Mirage argument: one smooth improvement, sharp or smooth by the metric",
-        subtitle=(
-            f"closed-form model, no data; ES on a ladder of {len(ladder)} log-spaced sizes; "
-            "resolution by floor(acc · n) / n"
-        ),
-        data_label=f"none (closed-form model); run: {label}",
-        synthetic=synthetic,
-    )
-    return fig
+        rows.append(_row("B", "es_accuracy", float(es_matrix(accuracy(p, length))), length))
+    for length in lengths:
+        rows.append(_row("C", "es_token_edit_distance", float(es_matrix(-token_edit_distance(p, length))), length))
+    grade, brier = multiple_choice(ladder, c=c, alpha=alpha, n_options=n_options, crossing_params=crossing_params,
+                                   margin_sd=margin_sd, option_length=option_length)
+    rows += [
+        _row("D", "es_multiple_choice_grade", float(es_matrix(grade))),
+        _row("D", "es_brier_score", float(es_matrix(-brier))),
+        _row("D", "param_n_options", n_options),
+        _row("D", "param_mc_crossing_params", crossing_params),
+    ]
+    for r in resolution.itertuples():
+        exact = pd.isna(r.test_size)
+        rows.append(_row("F", "es_accuracy_exact" if exact else "es_accuracy_measured", r.es, r.length,
+                         None if exact else r.test_size))
+    out = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+    out["length"] = out["length"].astype("Int64")
+    out["test_size"] = out["test_size"].astype("Int64")
+    out["n_params"] = out["n_params"].astype(float)
+    out["value"] = out["value"].astype(float)
+    return out
 
 
 # --- rule ------------------------------------------------------------------------------------------
@@ -329,7 +259,6 @@ def plot_toy(
 
 def run(
     *,
-    figure: Any,
     figure_csv: str,
     resolution: str,
     c: float,
@@ -346,7 +275,6 @@ def run(
     mc_length: int,
     zero_median_floor: float,
     label: str,
-    synthetic: bool,
 ) -> None:
     if not (alpha < 0 < c and 0 < n_min < n_max):
         raise ValueError(f"toy: need alpha < 0 < c and 0 < n_min < n_max (got c={c}, alpha={alpha}, "
@@ -363,12 +291,12 @@ def run(
                           margin_sd=params["mc_margin_sd"], option_length=params["mc_length"])
     table = resolution_table(ladder, c=params["c"], alpha=params["alpha"], lengths=lengths, test_sizes=sizes,
                              zero_median_floor=float(zero_median_floor))
-    note = f"{label} | Mirage toy model: closed-form curves, no data"
-    write_csv(curves, figure_csv, label=note)
-    write_csv(table, resolution, label=note)
-    with figure_style():
-        fig = plot_toy(curves, table, ladder, params=params, label=label, synthetic=synthetic)
-        save_figure(fig, figure)
+    numbers = figure_numbers(ladder, table, c=params["c"], alpha=params["alpha"], lengths=lengths,
+                             n_options=params["n_options"], crossing_params=params["mc_crossing_params"],
+                             margin_sd=params["mc_margin_sd"], option_length=params["mc_length"])
+    plotted = pd.concat([curves, numbers], ignore_index=True).sort_values("panel", kind="mergesort")
+    write_csv(plotted, figure_csv, label=label)
+    write_csv(table, resolution, label=label)
     longest = table[table["length"] == max(lengths)]
     logger.info("l=%d: ES %s", max(lengths), ", ".join(
         f"n={'exact' if pd.isna(r.test_size) else r.test_size}: {r.es_floored:.3g}" for r in longest.itertuples()))

@@ -1,6 +1,7 @@
 """beyond_summary.json is read back from the issue-7 tables; and the issue-7 rules run on the sample."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -84,13 +85,34 @@ def test_summary_numbers_come_from_the_tables():
     json.dumps(out, allow_nan=False)
 
 
+BEYOND_FIGURES = {
+    "null_observed_vs_expected": "figure_null",
+    "emergent_share_bootstrap": "figure_bootstrap",
+    "threshold_sensitivity": "figure_sensitivity",
+    "agreement": "figure_agreement",
+    "mirage_toy_model": "figure_toy",
+}
+
+
+def beyond_targets(formats: tuple[str, ...]) -> list[str]:
+    """beyond_summary.json and the issue-7 figures in the given formats (as rule all lists them)."""
+    figures = [f"results/sample/figures/{name}.{ext}" for name in BEYOND_FIGURES for ext in formats]
+    return ["results/sample/beyond_summary.json", *figures]
+
+
+def job_stats(proc) -> str:
+    """The `Job stats:` table of a dry run ('' when nothing is to be done)."""
+    out = proc.stdout
+    return out.split("Job stats:")[1].split("Reasons")[0] if "Job stats:" in out else ""
+
+
 @pytest.mark.integration
 def test_issue7_rules_run_on_the_sample(tmp_path):
     workdir = make_workdir(tmp_path)
     fast = workdir / "fast.yaml"
     fast.write_text('"null": {permutations: 200}\nbootstrap: {samples: 300}\n')
-    run_snakemake(workdir, "-c2", "--configfile", str(fast), "--config", "source=sample", "--",
-                  "results/sample/beyond_summary.json")
+    targets = beyond_targets(("pdf", "png"))
+    run_snakemake(workdir, "-c2", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
     run = workdir / "results" / "sample"
     summary = json.loads((run / "beyond_summary.json").read_text())
     assert summary["data_label"].startswith("SYNTHETIC DATA")
@@ -99,17 +121,29 @@ def test_issue7_rules_run_on_the_sample(tmp_path):
     assert summary["n_emergent_surviving_fdr"] == total["emergent_surviving_fdr"]
     assert summary["n_emergent_observed"] == int(pd.read_parquet(run / "emergence.parquet")["emergent"].sum())
     assert summary["share_mcg_exact_ci_low"] <= summary["share_mcg_exact"] <= summary["share_mcg_exact_ci_high"]
-    for name in ("null_observed_vs_expected", "emergent_share_bootstrap", "threshold_sensitivity", "agreement",
-                 "mirage_toy_model"):
+    for name in BEYOND_FIGURES:
         assert (run / f"figures/{name}.pdf").stat().st_size > 0
-        assert (run / f"figures/{name}.csv").read_text().startswith("# SYNTHETIC DATA")
-    # a changed null setting reruns the null model and the summary only
-    dry = run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--",
-                        "results/sample/beyond_summary.json")
+        # the toy model has no data: its outputs say so, not SYNTHETIC
+        label = "# Mirage mathematical model" if name == "mirage_toy_model" else "# SYNTHETIC DATA"
+        assert (run / f"figures/{name}.csv").read_text().startswith(label)
+    assert (run / "tables/toy_resolution.csv").read_text().startswith("# Mirage mathematical model")
+    # a changed null setting reruns the null model, its figure and the summary only
+    dry = run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
     assert "Nothing to be done" in dry.stdout + dry.stderr
     fast.write_text('"null": {permutations: 100}\nbootstrap: {samples: 300}\n')
-    dry = run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--",
-                        "results/sample/beyond_summary.json")
-    stats = dry.stdout.split("Job stats:")[1].split("Reasons")[0]
-    assert "null_model" in stats and "beyond_summary" in stats
-    assert "bootstrap_tasks" not in stats and "emergence_scores" not in stats
+    stats = job_stats(run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--",
+                                    *targets))
+    assert "null_model" in stats and "beyond_summary" in stats and "figure_null" in stats
+    assert "bootstrap_tasks" not in stats and "emergence_scores" not in stats and "figure_bootstrap" not in stats
+    fast.write_text('"null": {permutations: 200}\nbootstrap: {samples: 300}\n')
+    # issue 6: editing figures.formats reruns the five figure rules and nothing that computes
+    stats = job_stats(run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample",
+                                    "figures={formats: [pdf, png, svg]}", "--",
+                                    *beyond_targets(("pdf", "png", "svg"))))
+    scheduled = set(re.findall(r"^(\w+)\s+\d+\s*$", stats, re.M)) - {"job", "total"}
+    assert scheduled == set(BEYOND_FIGURES.values())
+    # the toy model has no data: a new sample seed reruns the analyses but not the toy rules
+    stats = job_stats(run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample",
+                                    "sample={seed: 1}", "--", *targets))
+    assert "null_model" in stats and "figure_null" in stats
+    assert "toy_model" not in stats and "figure_toy" not in stats

@@ -14,6 +14,7 @@ from scripts.bootstrap_tasks import (
     run,
     task_metric_counts,
 )
+from scripts.figure_bootstrap import run as draw_bootstrap
 from scripts.tally_metrics import preferred_curves, tally
 
 MCG, EM, BLEU = "multiple_choice_grade", "exact_str_match", "bleu"
@@ -104,14 +105,30 @@ def test_run_writes_tables_and_figure(tmp_path):
     scores.to_parquet(tmp_path / "scores.parquet")
     (tmp_path / "ann.csv").write_text("task,model_family\na,LaMDA\ne,PaLM\nzzz,PaLM\n")
     (tmp_path / "metrics.yaml").write_text(f"{MCG}: {{higher_is_better: true, low: 0, high: 1, name: MCG}}\n")
-    out = {"table_csv": tmp_path / "b.csv", "table_tex": tmp_path / "b.tex", "figure": [tmp_path / "b.png"],
-           "figure_csv": tmp_path / "bf.csv"}
+    out = {"table_csv": tmp_path / "b.csv", "table_tex": tmp_path / "b.tex", "figure_csv": tmp_path / "bf.csv"}
     run(emergence=tmp_path / "emergence.parquet", scores=tmp_path / "scores.parquet", annotations=tmp_path / "ann.csv",
         metrics=tmp_path / "metrics.yaml", **out, samples=300, seed=3, level=0.95, triplet_rule="any",
-        label="SYNTHETIC DATA test", synthetic=True)
+        label="SYNTHETIC DATA test")
     table = read_csv(out["table_csv"])
     ann = table[table["scope"] == "annotated"].set_index("metric")
     assert ann.loc[TOTAL, "emergent"] == 2 and ann.loc[HEADLINE, "share"] == 1.0  # a (MCG) and e (EM)
     assert ann.loc[HEADLINE, "share_ci_low"] == ann.loc[HEADLINE, "share_ci_high"] == 1.0
     assert out["table_tex"].read_text().count("\\midrule") == 1
-    assert out["figure"][0].stat().st_size > 0
+    # the figure's CSV: annotated and preferred rows with emergent cases (bars, headline bar, the totals
+    # that title the panels), with the settings the subtitle states
+    plotted = read_csv(out["figure_csv"])
+    assert set(plotted["scope"]) == {"annotated", "preferred"} and (plotted["emergent"] > 0).all()
+    # annotated: MCG (a), EM (e), headline, total; preferred: MCG (a, b), EM (e), headline, total
+    assert plotted.groupby("scope")["metric"].apply(set).to_dict() == {
+        "annotated": {MCG, EM, HEADLINE, TOTAL}, "preferred": {MCG, EM, HEADLINE, TOTAL}}
+    assert plotted[["samples", "level", "triplet_rule"]].drop_duplicates().values.tolist() == [[300, 0.95, "any"]]
+    columns = [c for c in table.columns if c in plotted.columns]
+    key = ["scope", "metric"]
+    assert plotted[columns].set_index(key).equals(table[columns].set_index(key).loc[plotted.set_index(key).index])
+    # rule figure_bootstrap draws it, the same bytes every time
+    figures = [[tmp_path / f"b{i}.png", tmp_path / f"b{i}.pdf"] for i in range(2)]
+    for figure in figures:
+        draw_bootstrap(data=out["figure_csv"], metrics=tmp_path / "metrics.yaml", figure=figure,
+                       label="SYNTHETIC DATA test", synthetic=True)
+    assert figures[0][0].stat().st_size > 0
+    assert [f.read_bytes() for f in figures[0]] == [f.read_bytes() for f in figures[1]]

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from scripts._common import read_csv
+from scripts.figure_agreement import run as draw_agreement
 from scripts.human_agreement import ALL_FAMILIES, agreement, confusion, human_labels, run, wilson_interval
 
 POS = ["emergent_gpt3_or_lamda", "emergent_palm"]
@@ -90,10 +91,23 @@ def test_run_writes_tables_and_figure(tmp_path):
     emergence().to_parquet(tmp_path / "e.parquet")
     classes().to_csv(tmp_path / "classes.csv", index=False)
     out = {"table_csv": tmp_path / "c.csv", "table_tex": tmp_path / "c.tex", "tasks_csv": tmp_path / "t.csv",
-           "figure": [tmp_path / "a.png"], "figure_csv": tmp_path / "a.csv"}
+           "figure_csv": tmp_path / "a.csv"}
     run(emergence=tmp_path / "e.parquet", classes=str(tmp_path / "classes.csv"), **out, emergent_classes=POS,
-        not_emergent_classes=NEG, label="SYNTHETIC DATA test", synthetic=True)
+        not_emergent_classes=NEG, label="SYNTHETIC DATA test")
     table = read_csv(out["table_csv"])
     assert table["family"].tolist() == ["F", "G", ALL_FAMILIES]
     assert "precision [95\\% CI]" in out["table_tex"].read_text()
-    assert out["figure"][0].stat().st_size > 0
+    # the figure's CSV: the counts and statistics it draws (kappa titles the matrix) and what its subtitle states
+    plotted = read_csv(out["figure_csv"])
+    drawn = ["family", "tp", "fp", "fn", "tn", "precision", "recall_ci_high", "cohen_kappa"]
+    assert plotted[drawn].equals(table[drawn])
+    assert plotted.loc[2, ["tp", "fp", "fn", "tn"]].tolist() == [1, 1, 1, 2]  # all families, see test_confusion
+    assert plotted["emergent_classes"].unique().tolist() == ["emergent_gpt3_or_lamda; emergent_palm"]
+    assert plotted["not_emergent_classes"].unique().tolist() == ["smoothly_increasing; flat"]
+    assert plotted["classes_file"].unique().tolist() == [str(tmp_path / "classes.csv")]
+    # rule figure_agreement draws it, the same bytes every time
+    figures = [[tmp_path / f"a{i}.png", tmp_path / f"a{i}.pdf"] for i in range(2)]
+    for figure in figures:
+        draw_agreement(data=out["figure_csv"], figure=figure, label="SYNTHETIC DATA test", synthetic=True)
+    assert figures[0][0].stat().st_size > 0
+    assert [f.read_bytes() for f in figures[0]] == [f.read_bytes() for f in figures[1]]

@@ -9,6 +9,7 @@ from scipy.stats import false_discovery_control
 
 from scripts._common import parquet_label, read_csv
 from scripts.emergence_scores import curve_statistics, es_matrix, score_curves
+from scripts.figure_null import run as draw_null
 from scripts.null_model import (
     TOTAL,
     benjamini_hochberg,
@@ -160,12 +161,11 @@ def test_run_writes_consistent_outputs(tmp_path):
         "pvalues": tmp_path / "null_pvalues.parquet",
         "table_csv": tmp_path / "null_by_metric.csv",
         "table_tex": tmp_path / "null_by_metric.tex",
-        "figure": [tmp_path / "null.png"],
         "figure_csv": tmp_path / "null.csv",
     }
     run(curves=tmp_path / "curves.parquet", emergence=tmp_path / "emergence.parquet", metrics=metrics, **out,
         permutations=200, seed=1, fdr=0.05, level=0.95, min_effect=0.05, emergence_threshold="auto",
-        label="SYNTHETIC DATA test", synthetic=True)
+        label="SYNTHETIC DATA test")
     per_curve = pd.read_parquet(out["pvalues"])
     assert parquet_label(out["pvalues"]) == "SYNTHETIC DATA test"
     assert per_curve["curve_id"].tolist() == [0, 1, 2, 3]
@@ -180,7 +180,27 @@ def test_run_writes_consistent_outputs(tmp_path):
     assert set(table.loc[table["scope"] == "preferred", "metric"]) == {"m", TOTAL}
     assert out["table_csv"].read_text().startswith("# SYNTHETIC DATA test")
     assert "\\toprule" in out["table_tex"].read_text()
-    assert out["figure"][0].stat().st_size > 0
+    # the figure's CSV: every table row (the totals title the panels) and the settings the figure states
+    plotted = read_csv(out["figure_csv"])
+    assert plotted[table.columns].equals(table)
+    assert plotted[["permutations", "level", "fdr", "emergence_threshold", "min_effect"]].drop_duplicates(
+    ).values.tolist() == [[200, 0.95, 0.05, "auto", 0.05]]
+    assert out["figure_csv"].read_text().startswith("# SYNTHETIC DATA test")
+    # rule figure_null draws it, the same bytes every time
+    figures = [[tmp_path / f"null{i}.png", tmp_path / f"null{i}.pdf"] for i in range(2)]
+    for figure in figures:
+        draw_null(data=out["figure_csv"], metrics=metrics, figure=figure, label="SYNTHETIC DATA test", synthetic=True)
+    assert figures[0][0].stat().st_size > 0
+    assert [f.read_bytes() for f in figures[0]] == [f.read_bytes() for f in figures[1]]
+
+
+def test_figure_of_a_table_without_curves_is_a_message(tmp_path):
+    # only (total) rows: nothing to plot per metric -> a figure that says so, not an error
+    data = tmp_path / "null.csv"
+    data.write_text("# x\nscope,metric,name,observed_emergent\npreferred,(total),All metrics,0\n")
+    (tmp_path / "metrics.yaml").write_text("{}\n")
+    draw_null(data=data, metrics=tmp_path / "metrics.yaml", figure=[tmp_path / "f.png"], label="x", synthetic=False)
+    assert (tmp_path / "f.png").stat().st_size > 0
 
 
 def test_run_rejects_an_emergence_table_made_with_another_min_effect(tmp_path):
@@ -191,6 +211,5 @@ def test_run_rejects_an_emergence_table_made_with_another_min_effect(tmp_path):
     with pytest.raises(ValueError, match="emergent flags disagree"):
         run(curves=tmp_path / "curves.parquet", emergence=tmp_path / "emergence.parquet",
             metrics=tmp_path / "metrics.yaml", pvalues=tmp_path / "p.parquet", table_csv=tmp_path / "t.csv",
-            table_tex=tmp_path / "t.tex", figure=[tmp_path / "f.png"], figure_csv=tmp_path / "f.csv",
-            permutations=10, seed=1, fdr=0.05, level=0.95, min_effect=0.05, emergence_threshold="auto",
-            label="x", synthetic=False)
+            table_tex=tmp_path / "t.tex", figure_csv=tmp_path / "f.csv", permutations=10, seed=1, fdr=0.05,
+            level=0.95, min_effect=0.05, emergence_threshold="auto", label="x")

@@ -6,9 +6,11 @@ import pandas as pd
 import pytest
 
 from scripts._common import read_csv
+from scripts.figure_sensitivity import run as draw_sensitivity
 from scripts.threshold_sensitivity import (
     emergent_grid,
     few_metrics_grid,
+    figure_data,
     parse_min_effects,
     parse_thresholds,
     run,
@@ -81,27 +83,63 @@ def test_a_grid_point_without_emergent_curves_is_vacuous():
     assert pd.isna(grid["headline_share_holds"].iloc[0])
 
 
+def test_figure_data_by_hand():
+    # table() plus a preferred ROUGE curve that is never emergent (ES -2 < every threshold): no line for it
+    five = pd.concat([table(), pd.DataFrame({"metric": ["rouge"], "is_preferred": [True], "n_points": [5],
+                                             "es": [-2.0], "effect": [0.5], "effect_checked": [True],
+                                             "emergent": [False]})], ignore_index=True)
+    counts = sensitivity_counts(five, [math.nan, -1.0, 6.0], [0.0, 0.05], configured=(math.nan, 0.05))
+    grid = few_metrics_grid(counts, max_fraction=0.5, min_share=0.5)
+    data = figure_data(counts, grid, configured=(math.nan, 0.05))
+    a, b, c = (data[data["panel"] == p] for p in "ABC")
+    # A: min_effect 0.05, thresholds auto and 6 (-1 is not on a log axis) x MCG, EM, BLEU
+    assert len(a) == 2 * 3 and set(a["metric"]) == {MCG, EM, BLEU} and (a["min_effect"] == 0.05).all()
+    assert a.set_index(["threshold_rule", "metric"])["emergent_curves"].to_dict() == {
+        ("auto", BLEU): 1, ("auto", EM): 0, ("auto", MCG): 1, ("fixed", BLEU): 0, ("fixed", EM): 0, ("fixed", MCG): 1,
+    }
+    # B: auto, min_effects 0 and 0.05; at 0, EM's ES 8 > 4 counts (effect 0.04 >= 0)
+    assert b["threshold"].isna().all() and len(b) == 2 * 3
+    assert b.set_index(["min_effect", "metric"])["emergent_curves"].to_dict() == {
+        (0.0, BLEU): 1, (0.0, EM): 1, (0.0, MCG): 1, (0.05, BLEU): 1, (0.05, EM): 0, (0.05, MCG): 1,
+    }
+    # C: the whole grid (3 thresholds x 2 min_effects; -1 and auto are distinct points) with the few-metrics
+    # test, 4 preferred metrics.
+    # (auto, 0): MCG, EM, BLEU; (auto, .05): MCG, BLEU; (-1, 0): MCG, EM, BLEU (ROUGE -2 < -1);
+    # (-1, .05): MCG, BLEU; (6, 0): MCG (20), EM (8); (6, .05): MCG. "Few" allows floor(0.5 * 4) = 2.
+    assert len(c) == 3 * 2 and (c["preferred_metrics"] == 4).all() and c["is_configured"].sum() == 1
+    assert c["preferred_metrics_with_emergence"].tolist() == [3, 2, 3, 2, 2, 1]
+    assert c["few_metrics_holds"].tolist() == [False, True, False, True, True, True]
+    assert c["preferred_metrics_with_emergence"].tolist() == grid["preferred_metrics_with_emergence"].tolist()
+    assert a["preferred_metrics"].isna().all() and c["metric"].isna().all()
+
+
 def test_run_writes_tables_and_checks_the_configured_point(tmp_path):
     table().assign(subtask=None).to_parquet(tmp_path / "e.parquet")
-    (tmp_path / "metrics.yaml").write_text("{}\n")
-    out = {"table": tmp_path / "s.csv", "grid_table": tmp_path / "g.csv", "figure": [tmp_path / "s.png"],
-           "figure_csv": tmp_path / "sf.csv"}
-    run(emergence=tmp_path / "e.parquet", metrics=tmp_path / "metrics.yaml", **out, thresholds=["auto", 1, 10],
-        min_effects=[0, 0.1], few_metrics_max_fraction=0.5, headline_share_min=0.5, emergence_threshold="auto",
-        min_effect=0.05, label="SYNTHETIC DATA test", synthetic=True)
+    out = {"table": tmp_path / "s.csv", "grid_table": tmp_path / "g.csv", "figure_csv": tmp_path / "sf.csv"}
+    run(emergence=tmp_path / "e.parquet", **out, thresholds=["auto", 1, 10], min_effects=[0, 0.1],
+        few_metrics_max_fraction=0.5, headline_share_min=0.5, emergence_threshold="auto", min_effect=0.05,
+        label="SYNTHETIC DATA test")
     grid = read_csv(out["grid_table"])
     assert len(grid) == 3 * 3  # thresholds auto, 1, 10 x min_effects 0, 0.05 (configured), 0.1
     assert grid["is_configured"].sum() == 1
     counts = read_csv(out["table"])
     assert counts.loc[counts["is_configured"] & (counts["scope"] == "all"), "emergent_curves"].sum() == 2
-    assert out["figure"][0].stat().st_size > 0
+    plotted = read_csv(out["figure_csv"])
+    assert (plotted["panel"] == "C").sum() == 9 and plotted["panel"].tolist().count("A") == 3 * 3
+    assert out["figure_csv"].read_text().startswith("# SYNTHETIC DATA test")
+    # rule figure_sensitivity draws it, the same bytes every time
+    (tmp_path / "metrics.yaml").write_text("{}\n")
+    figures = [[tmp_path / f"s{i}.png", tmp_path / f"s{i}.pdf"] for i in range(2)]
+    for figure in figures:
+        draw_sensitivity(data=out["figure_csv"], metrics=tmp_path / "metrics.yaml", figure=figure,
+                         label="SYNTHETIC DATA test", synthetic=True)
+    assert figures[0][0].stat().st_size > 0
+    assert [f.read_bytes() for f in figures[0]] == [f.read_bytes() for f in figures[1]]
 
 
 def test_run_rejects_a_table_made_with_other_settings(tmp_path):
     table().assign(emergent=[True, True, True, True, True]).to_parquet(tmp_path / "e.parquet")
-    (tmp_path / "metrics.yaml").write_text("{}\n")
     with pytest.raises(ValueError, match="configured grid point"):
-        run(emergence=tmp_path / "e.parquet", metrics=tmp_path / "metrics.yaml", table=tmp_path / "s.csv",
-            grid_table=tmp_path / "g.csv", figure=[tmp_path / "s.png"], figure_csv=tmp_path / "sf.csv",
-            thresholds=["auto"], min_effects=[0], few_metrics_max_fraction=0.5, headline_share_min=0.5,
-            emergence_threshold="auto", min_effect=0.05, label="x", synthetic=False)
+        run(emergence=tmp_path / "e.parquet", table=tmp_path / "s.csv", grid_table=tmp_path / "g.csv",
+            figure_csv=tmp_path / "sf.csv", thresholds=["auto"], min_effects=[0], few_metrics_max_fraction=0.5,
+            headline_share_min=0.5, emergence_threshold="auto", min_effect=0.05, label="x")

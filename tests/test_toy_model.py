@@ -3,11 +3,17 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from scripts._common import read_csv
+from scripts.emergence_scores import es_matrix
+from scripts.figure_toy import es_label, plot_toy
+from scripts.figure_toy import run as draw_toy
+from scripts.plot_style import SYNTHETIC_BANNER
 from scripts.toy_model import (
     accuracy,
+    figure_numbers,
     measured,
     multiple_choice,
     per_token_loss,
@@ -18,6 +24,7 @@ from scripts.toy_model import (
 )
 
 C, ALPHA = 3e9, -0.35
+LABEL = "Mirage mathematical model (closed form, no data)"
 
 
 def test_loss_and_probability_at_chosen_sizes():
@@ -64,28 +71,62 @@ def test_resolution_table_small_test_sets_read_zero_and_look_emergent():
     assert (table.loc[table["test_size"].isna(), "models_reading_zero"] == 0).all()
 
 
+def test_figure_numbers_by_hand():
+    ladder = np.logspace(7, 12, 12)
+    table = resolution_table(ladder, c=C, alpha=ALPHA, lengths=[1, 3], test_sizes=[10], zero_median_floor=0.01)
+    numbers = figure_numbers(ladder, table, c=C, alpha=ALPHA, lengths=[1, 3], n_options=4, crossing_params=1e10,
+                             margin_sd=0.1, option_length=1)
+    value = numbers.set_index(["panel", "series", "length"])["value"]
+    assert (value[("A", "param_c", pd.NA)], value[("A", "param_alpha", pd.NA)]) == (C, ALPHA)
+    assert (value[("D", "param_n_options", pd.NA)], value[("D", "param_mc_crossing_params", pd.NA)]) == (4, 1e10)
+    p = per_token_prob(ladder, c=C, alpha=ALPHA)
+    # legends: ES of p^3 on the ladder; of -3(1 - p), which is affine in p, so the ES of p itself
+    assert value[("B", "es_accuracy", 3)] == float(es_matrix(p**3))
+    assert value[("C", "es_token_edit_distance", 3)] == pytest.approx(float(es_matrix(p)))
+    # panel F: the resolution table's ES, one row per (length, test size), test size empty = exact
+    f = numbers[numbers["panel"] == "F"]
+    assert f["value"].tolist() == table["es"].tolist() and f["length"].tolist() == table["length"].tolist()
+    assert f["series"].tolist() == ["es_accuracy_exact", "es_accuracy_measured"] * 2
+    assert numbers["n_params"].isna().all()
+
+
+@pytest.mark.parametrize(("es", "text"), [(10.14, "ES = 10.1"), (712345.0, "ES = 7.1e+05"), (math.inf, "ES = ∞"),
+                                          (-math.inf, "ES = −∞")])
+def test_es_label(es, text):
+    assert es_label(es) == text
+
+
 def test_run_writes_outputs_byte_identically(tmp_path):
     params = dict(c=C, alpha=ALPHA, n_min=1e7, n_max=1e12, n_models=12, n_grid=50, lengths=[1, 3],
                   test_sizes=[10, 100], n_options=4, mc_crossing_params=1e10, mc_margin_sd=0.1, mc_length=1,
-                  zero_median_floor=0.01, label="SYNTHETIC DATA test", synthetic=True)
+                  zero_median_floor=0.01, label=LABEL)
     outputs = []
     for name in ("a", "b"):
-        out = {"figure": [tmp_path / f"{name}.png", tmp_path / f"{name}.pdf"], "figure_csv": tmp_path / f"{name}.csv",
-               "resolution": tmp_path / f"{name}_res.csv"}
+        out = {"figure_csv": tmp_path / f"{name}.csv", "resolution": tmp_path / f"{name}_res.csv"}
         run(**out, **params)
+        # rule figure_toy draws the CSV
+        out["figure"] = [tmp_path / f"{name}.png", tmp_path / f"{name}.pdf"]
+        draw_toy(data=out["figure_csv"], figure=out["figure"], label=LABEL)
         outputs.append(out)
     for key in ("figure_csv", "resolution"):
         assert outputs[0][key].read_bytes() == outputs[1][key].read_bytes()
     for i in range(2):
+        assert outputs[0]["figure"][i].stat().st_size > 0
         assert outputs[0]["figure"][i].read_bytes() == outputs[1]["figure"][i].read_bytes()
     curves = read_csv(outputs[0]["figure_csv"])
-    assert set(curves["panel"]) == {"A", "B", "C", "D", "E"}
-    assert outputs[0]["resolution"].read_text().startswith("# SYNTHETIC DATA test")
+    assert set(curves["panel"]) == {"A", "B", "C", "D", "E", "F"}
+    # the model has no data: a constant label, whatever the source or seed, and no SYNTHETIC banner
+    assert outputs[0]["resolution"].read_text().startswith(f"# {LABEL}\n")
+    assert outputs[0]["figure_csv"].read_text().startswith(f"# {LABEL}\n")
+    texts = [t.get_text() for t in plot_toy(curves, label=LABEL).texts]
+    assert SYNTHETIC_BANNER not in texts and not any("SYNTHETIC" in t for t in texts)
+    # panel F of the figure CSV carries the ES of the resolution table (inf stays inf)
+    resolution = read_csv(outputs[0]["resolution"])
+    assert curves.loc[curves["panel"] == "F", "value"].tolist() == resolution["es"].tolist()
 
 
 def test_run_rejects_a_positive_exponent(tmp_path):
     with pytest.raises(ValueError, match="alpha < 0"):
-        run(figure=[tmp_path / "f.png"], figure_csv=tmp_path / "f.csv", resolution=tmp_path / "r.csv", c=C, alpha=0.3,
-            n_min=1e7, n_max=1e12, n_models=12, n_grid=50, lengths=[1], test_sizes=[10], n_options=4,
-            mc_crossing_params=1e10, mc_margin_sd=0.1, mc_length=1, zero_median_floor=0.01, label="x",
-            synthetic=False)
+        run(figure_csv=tmp_path / "f.csv", resolution=tmp_path / "r.csv", c=C, alpha=0.3, n_min=1e7, n_max=1e12,
+            n_models=12, n_grid=50, lengths=[1], test_sizes=[10], n_options=4, mc_crossing_params=1e10,
+            mc_margin_sd=0.1, mc_length=1, zero_median_floor=0.01, label="x")

@@ -1,6 +1,12 @@
 # Beyond the paper (issue 7): "is it emergent?" as a tested claim. A permutation null with FDR
 # control, a bootstrap over tasks, the threshold/min_effect sweep, agreement with human judgement
 # (Wei et al. 2022, App. E), the Mirage toy model, and their headline numbers (beyond_summary.json).
+# Each analysis rule writes its tables and the CSV of exactly the numbers its figure shows; a
+# figure_* rule draws that CSV, so editing figures.formats reruns only the drawing (issue 6).
+
+# Data label of the toy model's outputs: a closed-form model without data, so neither the source
+# nor sample.seed reaches its rules (and its figure has no SYNTHETIC banner).
+TOY_LABEL = "Mirage mathematical model (closed form, no data)"
 
 
 rule null_model:
@@ -17,15 +23,6 @@ rule null_model:
             subcategory="Permutation null",
         ),
         table_tex=f"results/{RUN}/tables/null_by_metric.tex",
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/null_observed_vs_expected.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/null_observed_vs_expected.rst",
-            category="Beyond the paper",
-            subcategory="Permutation null",
-        ),
         figure_csv=f"results/{RUN}/figures/null_observed_vs_expected.csv",
     log:
         f"results/{RUN}/logs/null_model.log",
@@ -41,9 +38,35 @@ rule null_model:
         min_effect=config["min_effect"],
         emergence_threshold=config["emergence_threshold"],
         label=DATA_LABEL,
-        synthetic=SYNTHETIC,
     script:
         "../../scripts/null_model.py"
+
+
+rule figure_null:
+    input:
+        data=f"results/{RUN}/figures/null_observed_vs_expected.csv",
+        metrics=METRICS_FILE,
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/null_observed_vs_expected.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/null_observed_vs_expected.rst",
+            category="Beyond the paper",
+            subcategory="Permutation null",
+        ),
+    log:
+        f"results/{RUN}/logs/figure_null.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_null.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/figure_null.py"
 
 
 rule bootstrap_tasks:
@@ -60,15 +83,6 @@ rule bootstrap_tasks:
             subcategory="Bootstrap over tasks",
         ),
         table_tex=f"results/{RUN}/tables/bootstrap_by_metric.tex",
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/emergent_share_bootstrap.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/emergent_share_bootstrap.rst",
-            category="Beyond the paper",
-            subcategory="Bootstrap over tasks",
-        ),
         figure_csv=f"results/{RUN}/figures/emergent_share_bootstrap.csv",
     log:
         f"results/{RUN}/logs/bootstrap_tasks.log",
@@ -82,15 +96,40 @@ rule bootstrap_tasks:
         level=config["bootstrap"]["level"],
         triplet_rule=config["triplet_rule"],
         label=DATA_LABEL,
-        synthetic=SYNTHETIC,
     script:
         "../../scripts/bootstrap_tasks.py"
+
+
+rule figure_bootstrap:
+    input:
+        data=f"results/{RUN}/figures/emergent_share_bootstrap.csv",
+        metrics=METRICS_FILE,
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/emergent_share_bootstrap.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/emergent_share_bootstrap.rst",
+            category="Beyond the paper",
+            subcategory="Bootstrap over tasks",
+        ),
+    log:
+        f"results/{RUN}/logs/figure_bootstrap.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_bootstrap.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/figure_bootstrap.py"
 
 
 rule threshold_sensitivity:
     input:
         emergence=f"results/{RUN}/emergence.parquet",
-        metrics=METRICS_FILE,
     output:
         table=report(
             f"results/{RUN}/tables/threshold_sensitivity.csv",
@@ -101,15 +140,6 @@ rule threshold_sensitivity:
         grid_table=report(
             f"results/{RUN}/tables/threshold_sensitivity_grid.csv",
             caption="../report/threshold_sensitivity_grid.rst",
-            category="Beyond the paper",
-            subcategory="Threshold sensitivity",
-        ),
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/threshold_sensitivity.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/threshold_sensitivity.rst",
             category="Beyond the paper",
             subcategory="Threshold sensitivity",
         ),
@@ -128,9 +158,35 @@ rule threshold_sensitivity:
         emergence_threshold=config["emergence_threshold"],
         min_effect=config["min_effect"],
         label=DATA_LABEL,
-        synthetic=SYNTHETIC,
     script:
         "../../scripts/threshold_sensitivity.py"
+
+
+rule figure_sensitivity:
+    input:
+        data=f"results/{RUN}/figures/threshold_sensitivity.csv",
+        metrics=METRICS_FILE,
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/threshold_sensitivity.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/threshold_sensitivity.rst",
+            category="Beyond the paper",
+            subcategory="Threshold sensitivity",
+        ),
+    log:
+        f"results/{RUN}/logs/figure_sensitivity.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_sensitivity.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/figure_sensitivity.py"
 
 
 rule human_agreement:
@@ -151,15 +207,6 @@ rule human_agreement:
             category="Beyond the paper",
             subcategory="Agreement with human judgement",
         ),
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/agreement.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/agreement.rst",
-            category="Beyond the paper",
-            subcategory="Agreement with human judgement",
-        ),
         figure_csv=f"results/{RUN}/figures/agreement.csv",
     log:
         f"results/{RUN}/logs/human_agreement.log",
@@ -171,22 +218,38 @@ rule human_agreement:
         emergent_classes=config["agreement"]["emergent_classes"],
         not_emergent_classes=config["agreement"]["not_emergent_classes"],
         label=DATA_LABEL,
-        synthetic=SYNTHETIC,
     script:
         "../../scripts/human_agreement.py"
 
 
-rule toy_model:
+rule figure_agreement:
+    input:
+        data=f"results/{RUN}/figures/agreement.csv",
     output:
         figure=report(
             expand(
-                f"results/{RUN}/figures/mirage_toy_model.{{fmt}}",
+                f"results/{RUN}/figures/agreement.{{fmt}}",
                 fmt=config["figures"]["formats"],
             ),
-            caption="../report/mirage_toy_model.rst",
+            caption="../report/agreement.rst",
             category="Beyond the paper",
-            subcategory="Mirage toy model",
+            subcategory="Agreement with human judgement",
         ),
+    log:
+        f"results/{RUN}/logs/figure_agreement.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_agreement.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/figure_agreement.py"
+
+
+rule toy_model:
+    output:
         figure_csv=f"results/{RUN}/figures/mirage_toy_model.csv",
         resolution=report(
             f"results/{RUN}/tables/toy_resolution.csv",
@@ -214,10 +277,34 @@ rule toy_model:
         mc_margin_sd=config["toy"]["mc_margin_sd"],
         mc_length=config["toy"]["mc_length"],
         zero_median_floor=config["zero_median_floor"],
-        label=DATA_LABEL,
-        synthetic=SYNTHETIC,
+        label=TOY_LABEL,
     script:
         "../../scripts/toy_model.py"
+
+
+rule figure_toy:
+    input:
+        data=f"results/{RUN}/figures/mirage_toy_model.csv",
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/mirage_toy_model.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/mirage_toy_model.rst",
+            category="Beyond the paper",
+            subcategory="Mirage toy model",
+        ),
+    log:
+        f"results/{RUN}/logs/figure_toy.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_toy.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        label=TOY_LABEL,
+    script:
+        "../../scripts/figure_toy.py"
 
 
 rule beyond_summary:

@@ -1,0 +1,102 @@
+"""Rule figure_null: emergent curves observed vs expected under the permutation null (issue 7, part 1).
+
+Draws figures/null_observed_vs_expected.{formats} from figures/null_observed_vs_expected.csv, which
+rule null_model writes: per (scope, metric) the observed emergent curves, the count expected under
+the null with its interval, the emergent curves surviving Benjamini-Hochberg, the `(total)` row of
+each scope (panel titles) and the settings stated in the legend and subtitle (permutations, level,
+fdr, emergence_threshold, min_effect). Nothing is recomputed here, so editing `figures.formats`
+reruns only this drawing.
+
+Inputs: the figure CSV, metrics.yaml (metric colours). Output: the figure in every format.
+Params: label, synthetic.
+"""
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from scripts._common import load_metric_facts, read_csv, run_rule
+from scripts.null_model import SCOPES, TOTAL
+from scripts.plot_style import (
+    figure_style,
+    label_figure,
+    message_figure,
+    metric_color,
+    new_figure,
+    save_figure,
+    threshold_text,
+)
+
+logger = logging.getLogger(__name__)
+
+TITLE = "Emergent curves: observed vs expected under a permutation null"
+
+
+def plot_null(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, label: str, synthetic: bool) -> Figure:
+    """Per metric and scope: observed emergent curves (dot), null expectation with interval, survivors of BH."""
+    rows = data[data["metric"] != TOTAL]
+    if rows.empty:
+        return message_figure("No scored curves.", title=TITLE, data_label=label, synthetic=synthetic)
+    first = data.iloc[0]
+    permutations, level, fdr = int(first["permutations"]), float(first["level"]), float(first["fdr"])
+    criterion = threshold_text(first["emergence_threshold"], float(first["min_effect"]))
+    scopes = [s for s in SCOPES if (rows["scope"] == s).any()]
+    heights = [max(2, (rows["scope"] == s).sum()) for s in scopes]
+    fig = new_figure(7.5, 1.6 + 0.32 * sum(heights))
+    axes = fig.subplots(len(scopes), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
+    for ax, scope in zip(axes, scopes, strict=True):
+        part = rows[rows["scope"] == scope].reset_index(drop=True)
+        ys = np.arange(len(part))
+        exp = part["expected_emergent"].to_numpy()
+        err = np.vstack([exp - part["null_ci_low"], part["null_ci_high"] - exp]).clip(min=0)
+        ax.errorbar(exp, ys + 0.15, xerr=err, fmt="D", color="#777777", mfc="white", ms=5, capsize=3,
+                    label=f"expected under null ({level:.0%} interval)")
+        colors = [metric_color(m, facts) for m in part["metric"]]
+        ax.scatter(part["observed_emergent"], ys, color=colors, s=40, zorder=3, label="observed emergent")
+        ax.scatter(part["emergent_surviving_fdr"], ys - 0.15, marker="x", color="black", s=28, zorder=3,
+                   label=f"emergent and BH q ≤ {fdr:g}")
+        ax.set_yticks(ys, part["name"])
+        ax.set_ylim(len(part) - 0.5, -0.5)
+        ax.set_xlim(left=-0.5)
+        total = data[(data["scope"] == scope) & (data["metric"] == TOTAL)].iloc[0]
+        what = "preferred-metric curves" if scope == "preferred" else "all curves"
+        ax.set_title(
+            f"{what}: observed {total['observed_emergent']}, expected {total['expected_emergent']:.1f} "
+            f"[{total['null_ci_low']}, {total['null_ci_high']}], surviving BH {total['emergent_surviving_fdr']}",
+            loc="left",
+            fontsize=9,
+        )
+        ax.set_xlabel("emergent curves")
+        ax.grid(axis="y", visible=False)
+    axes[0].legend(loc="lower right", fontsize=7, frameon=True)
+    label_figure(
+        fig,
+        title=TITLE,
+        subtitle=(
+            f"{permutations} random orderings of each curve's points; {criterion}; "
+            "BH over all scored curves. Flat-then-jump curves (ES = ∞) are rarely significant."
+        ),
+        data_label=label,
+        synthetic=synthetic,
+    )
+    return fig
+
+
+def run(*, data: str, metrics: str, figure: Any, label: str, synthetic: bool) -> None:
+    table = read_csv(data)
+    with figure_style():
+        fig = plot_null(table, load_metric_facts(metrics), label=label, synthetic=synthetic)
+        save_figure(fig, figure)
+    logger.info("drew %d (scope, metric) rows", int((table["metric"] != TOTAL).sum()))
+
+
+def main(snakemake) -> None:  # type: ignore[no-untyped-def]
+    run_rule(run, snakemake)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821 — injected by Snakemake

@@ -51,6 +51,9 @@ dag: venv  ## the rule graph as results/rulegraph.svg (needs graphviz's dot)
 	mkdir -p results
 	$(SMK) --config source=sample --rulegraph | dot -Tsvg > results/rulegraph.svg
 
+bench: venv  ## time parse, scoring and the whole DAG at full BIG-bench scale (results/bench/; docs/performance.md)
+	$(BIN)/python tests/benchmarks/bench_pipeline.py
+
 archive: report  ## report + provenance + tables + figures of run RUN in results/RUN-archive.tar.gz, with SHA256SUMS
 	cd results/$(RUN) && find report.zip provenance.json summary.json emergence.csv tables figures -type f \
 		| LC_ALL=C sort | xargs sha256sum > SHA256SUMS

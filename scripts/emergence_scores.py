@@ -100,9 +100,28 @@ def es_matrix(y: np.ndarray) -> np.ndarray:
     with a positive range -> +-inf; ties in argmax/argmin take the first point. Rows must be finite.
     """
     y = np.asarray(y, dtype=float)
-    spread = y.max(axis=-1) - y.min(axis=-1)
-    sign = np.sign(y.argmax(axis=-1) - y.argmin(axis=-1))
-    median_d2 = np.median(np.diff(y, axis=-1) ** 2, axis=-1)
+    n = y.shape[-1]
+    if n < 2 or y.size == 0:
+        spread = y.max(axis=-1) - y.min(axis=-1)
+        sign = np.sign(y.argmax(axis=-1) - y.argmin(axis=-1))
+        median_d2 = np.median(np.diff(y, axis=-1) ** 2, axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(spread == 0, 0.0, sign * spread / np.sqrt(median_d2))
+    # The same numbers as max/min/median over the last axis, ~3x faster on the short rows of the
+    # permutation null (issue 8): reductions over rows of 4-12 values pay numpy's per-row overhead
+    # once per call here, not five times. max/min are read at argmax/argmin; the median is the
+    # middle of a sorted row (mean of the two middle values for an even count), NaN when the row
+    # holds a NaN (sort puts NaN last), exactly as np.median.
+    i_max = y.argmax(axis=-1)
+    i_min = y.argmin(axis=-1)
+    spread = np.take_along_axis(y, i_max[..., None], -1)[..., 0] - np.take_along_axis(y, i_min[..., None], -1)[..., 0]
+    sign = np.sign(i_max - i_min)
+    d2 = np.diff(y, axis=-1)
+    np.multiply(d2, d2, out=d2)
+    d2.sort(axis=-1)
+    m = n - 1
+    middle = d2[..., m // 2] if m % 2 else (d2[..., m // 2 - 1] + d2[..., m // 2]) / 2
+    median_d2 = np.where(np.isnan(d2[..., -1]), np.nan, middle)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(spread == 0, 0.0, sign * spread / np.sqrt(median_d2))
 

@@ -46,6 +46,7 @@ from scripts._common import load_metric_facts  # noqa: E402
 from scripts.build_curves import build_curves  # noqa: E402
 from scripts.emergence_scores import score_curves  # noqa: E402
 from scripts.manifest import find_results_files, task_of  # noqa: E402
+from scripts.parse_scores import COLUMNS as PARSED_COLUMNS  # noqa: E402
 from scripts.parse_scores import parse_files  # noqa: E402
 from scripts.synthesize_sample import run as synthesize_sample  # noqa: E402
 
@@ -63,22 +64,8 @@ TARGETS = {
     "max_rss_mb": 2048.0,
 }
 
-NAIVE_COLUMNS = [
-    "family",
-    "model_name",
-    "non_embedding_params",
-    "total_params",
-    "flop_matched_non_embedding_params",
-    "task",
-    "subtask",
-    "shots",
-    "metric",
-    "value",
-    "is_preferred",
-    "low_score",
-    "high_score",
-    "source_file",
-]
+NAIVE_COLUMNS = PARSED_COLUMNS
+"""The naive loader builds the same columns as parse_files (before the n_examples join)."""
 
 
 # --- measuring -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.transforms import ScaledTranslation
 
 from scripts._common import atomic_path
 
@@ -212,11 +213,13 @@ def label_figure(fig: Figure, *, title: str, subtitle: str | None, data_label: s
     fig.supxlabel(footer, fontsize=6, color="#555555", x=0.99, ha="right", multialignment="right")
     if not synthetic:
         return
-    # A red banner above the title (savefig uses bbox_inches="tight", so it is kept) ...
+    # A red banner above the title (savefig uses bbox_inches="tight", so it is kept), raised by
+    # 6 points so its box clears the first title line ...
     fig.text(
         0.5,
         1.0,
         SYNTHETIC_BANNER,
+        transform=fig.transFigure + ScaledTranslation(0, 6 / 72, fig.dpi_scale_trans),
         ha="center",
         va="bottom",
         fontsize=12,

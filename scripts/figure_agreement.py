@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts._common import read_csv, run_rule
+from scripts._common import run_rule
 from scripts.human_agreement import ALL_FAMILIES
-from scripts.plot_style import figure_style, label_figure, message_figure, new_figure, save_figure
+from scripts.plot_style import draw_table, label_figure, message_figure, new_figure
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +78,9 @@ def plot_agreement(table: pd.DataFrame, *, label: str, synthetic: bool) -> Figur
 
 
 def run(*, data: str, figure: Any, label: str, synthetic: bool) -> None:
-    table = read_csv(data, dtype={"family": str})
-    with figure_style():
-        fig = plot_agreement(table, label=label, synthetic=synthetic)
-        save_figure(fig, figure)
+    table = draw_table(
+        data, figure, lambda t: plot_agreement(t, label=label, synthetic=synthetic), dtype={"family": str}
+    )
     logger.info("drew %d families", len(table))
 
 

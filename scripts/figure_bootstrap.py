@@ -19,15 +19,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts._common import load_metric_facts, read_csv, run_rule
+from scripts._common import load_metric_facts, run_rule
 from scripts.bootstrap_tasks import FIGURE_SCOPES, HEADLINE, TOTAL
 from scripts.plot_style import (
-    figure_style,
+    draw_table,
     label_figure,
     message_figure,
     metric_color,
     new_figure,
-    save_figure,
     triplet_rule_text,
 )
 from scripts.tally_metrics import parse_triplet_rule
@@ -91,10 +90,8 @@ def plot_share_bootstrap(
 
 
 def run(*, data: str, metrics: str, figure: Any, label: str, synthetic: bool) -> None:
-    table = read_csv(data)
-    with figure_style():
-        fig = plot_share_bootstrap(table, load_metric_facts(metrics), label=label, synthetic=synthetic)
-        save_figure(fig, figure)
+    facts = load_metric_facts(metrics)
+    table = draw_table(data, figure, lambda t: plot_share_bootstrap(t, facts, label=label, synthetic=synthetic))
     logger.info("drew %d bars", int((table["metric"] != TOTAL).sum()))
 
 

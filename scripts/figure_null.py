@@ -19,15 +19,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts._common import load_metric_facts, read_csv, run_rule
+from scripts._common import load_metric_facts, run_rule
 from scripts.null_model import SCOPES, TOTAL
 from scripts.plot_style import (
-    figure_style,
+    draw_table,
     label_figure,
     message_figure,
     metric_color,
     new_figure,
-    save_figure,
     threshold_text,
 )
 
@@ -87,10 +86,8 @@ def plot_null(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, lab
 
 
 def run(*, data: str, metrics: str, figure: Any, label: str, synthetic: bool) -> None:
-    table = read_csv(data)
-    with figure_style():
-        fig = plot_null(table, load_metric_facts(metrics), label=label, synthetic=synthetic)
-        save_figure(fig, figure)
+    facts = load_metric_facts(metrics)
+    table = draw_table(data, figure, lambda t: plot_null(t, facts, label=label, synthetic=synthetic))
     logger.info("drew %d (scope, metric) rows", int((table["metric"] != TOTAL).sum()))
 
 

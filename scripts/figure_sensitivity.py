@@ -24,15 +24,14 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from scripts._common import load_metric_facts, read_csv, run_rule
+from scripts._common import load_metric_facts, run_rule
 from scripts.plot_style import (
-    figure_style,
+    draw_table,
     label_figure,
     message_figure,
     metric_color,
     metric_name,
     new_figure,
-    save_figure,
 )
 from scripts.threshold_sensitivity import few_metrics_definition
 
@@ -133,10 +132,8 @@ def plot_sensitivity(
 
 
 def run(*, data: str, metrics: str, figure: Any, label: str, synthetic: bool) -> None:
-    table = read_csv(data)
-    with figure_style():
-        fig = plot_sensitivity(table, load_metric_facts(metrics), label=label, synthetic=synthetic)
-        save_figure(fig, figure)
+    facts = load_metric_facts(metrics)
+    table = draw_table(data, figure, lambda t: plot_sensitivity(t, facts, label=label, synthetic=synthetic))
     logger.info("drew %d grid points", int((table["panel"] == "C").sum()))
 
 

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts._common import read_csv, run_rule
-from scripts.plot_style import figure_style, label_figure, log_x, new_figure, save_figure
+from scripts._common import run_rule
+from scripts.plot_style import draw_table, label_figure, log_x, new_figure
 
 logger = logging.getLogger(__name__)
 
@@ -143,10 +143,7 @@ def plot_toy(data: pd.DataFrame, *, label: str) -> Figure:
 
 
 def run(*, data: str, figure: Any, label: str) -> None:
-    curves = read_csv(data)
-    with figure_style():
-        fig = plot_toy(curves, label=label)
-        save_figure(fig, figure)
+    curves = draw_table(data, figure, lambda t: plot_toy(t, label=label))
     logger.info("drew %d points", int(curves["n_params"].notna().sum()))
 
 

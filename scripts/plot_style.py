@@ -15,7 +15,7 @@ import logging
 import math
 import os
 import textwrap
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from matplotlib.transforms import ScaledTranslation
 
-from scripts._common import atomic_path
+from scripts._common import atomic_path, read_csv
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +245,17 @@ def label_figure(fig: Figure, *, title: str, subtitle: str | None, data_label: s
         rotation=20,
         zorder=0,
     )
+
+
+def draw_table(data: str, figure: Any, plot: Callable[[pd.DataFrame], Figure], **read_kwargs: Any) -> pd.DataFrame:
+    """Read a figure's CSV, draw it with `plot` under the shared style, save every format; return the table.
+
+    The figure rules that draw only from the CSV their compute rule wrote all do exactly this.
+    """
+    table = read_csv(data, **read_kwargs)
+    with figure_style():
+        save_figure(plot(table), figure)
+    return table
 
 
 def message_figure(message: str, *, title: str, data_label: str, synthetic: bool) -> Figure:

@@ -56,6 +56,11 @@ Rows = list[tuple[float, float]]  # (scale, value) rows of one curve, as the tid
 
 def tidy(curves: list[Rows], *, metric: str = UNKNOWN, preferred: bool = False) -> pd.DataFrame:
     """Tidy score rows: curve i is task 't{i}' of family F, 0-shot, task level."""
+    return tidy_mixed([(metric, preferred, rows) for rows in curves])
+
+
+def tidy_mixed(curves: list[tuple[str, bool, Rows]]) -> pd.DataFrame:
+    """As `tidy`, with each curve's own (metric, is_preferred)."""
     records = [
         {
             "family": "F",
@@ -73,7 +78,7 @@ def tidy(curves: list[Rows], *, metric: str = UNKNOWN, preferred: bool = False) 
             "high_score": 1.0 if preferred else np.nan,
             "source_file": "f.json",
         }
-        for i, rows in enumerate(curves)
+        for i, (metric, preferred, rows) in enumerate(curves)
         for x, value in rows
     ]
     return pd.DataFrame(records).astype({"shots": "Int64", "subtask": object, "value": float})
@@ -349,28 +354,7 @@ def random_curves(rng: np.random.Generator, n_curves: int) -> list[tuple[str, bo
 
 def compare_with_reference(curves: list[tuple[str, bool, Rows]], *, min_points: int) -> int:
     """One vectorised call over every curve, then each curve against `reference_scores`."""
-    frame = pd.DataFrame(
-        [
-            {
-                "family": "F",
-                "model_name": "m",
-                "non_embedding_params": x,
-                "total_params": x,
-                "flop_matched_non_embedding_params": x,
-                "task": f"t{i:05d}",
-                "subtask": None,
-                "shots": 0,
-                "metric": metric,
-                "value": v,
-                "is_preferred": preferred,
-                "low_score": 0.25 if preferred else np.nan,
-                "high_score": 1.0 if preferred else np.nan,
-                "source_file": "f.json",
-            }
-            for i, (metric, preferred, rows) in enumerate(curves)
-            for x, v in rows
-        ]
-    ).astype({"shots": "Int64", "subtask": object, "value": float})
+    frame = tidy_mixed(curves)
     table = score(frame, min_points=min_points)
 
     expected = {}

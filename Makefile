@@ -34,6 +34,7 @@ lint: venv  ## snakemake --lint, snakefmt --check, ruff
 	$(SMK) --lint --config source=sample
 	$(BIN)/snakefmt --check Snakefile workflow/
 	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
 
 run: venv  ## the full reproduction: download BIG-bench results from GitHub, every figure and table
 	$(SMK) --cores $(CORES)

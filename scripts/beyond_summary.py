@@ -29,14 +29,13 @@ from typing import Any
 
 import pandas as pd
 
-from scripts._common import json_safe, read_csv, run_rule, write_json
 from scripts.bootstrap_tasks import HEADLINE
 from scripts.human_agreement import ALL_FAMILIES
+from scripts.lib.io import json_safe, read_csv, run_rule, write_json
 from scripts.null_model import TOTAL
 from scripts.threshold_sensitivity import few_metrics_definition
 
 logger = logging.getLogger(__name__)
-
 
 
 def _row(table: pd.DataFrame, **match: Any) -> pd.Series | None:
@@ -89,15 +88,24 @@ def summarise(
     out["few_metrics_holds_across_grid"] = bool(len(grid) and holds.all())
     out["headline_share_holds_across_grid"] = bool(defined.any() and share[defined].astype(bool).all())
     out["few_metrics_definition"] = (
-        few_metrics_definition(float(grid["few_metrics_max_fraction"].iloc[0]),
-                               float(grid["headline_share_min"].iloc[0]))
-        if len(grid) else None
+        few_metrics_definition(
+            float(grid["few_metrics_max_fraction"].iloc[0]), float(grid["headline_share_min"].iloc[0])
+        )
+        if len(grid)
+        else None
     )
 
     row = _row(agreement, family=ALL_FAMILIES)
     out["agreement_tasks"] = _get(row, "tasks")
-    for column in ("precision", "precision_ci_low", "precision_ci_high", "recall", "recall_ci_low",
-                   "recall_ci_high", "cohen_kappa"):
+    for column in (
+        "precision",
+        "precision_ci_low",
+        "precision_ci_high",
+        "recall",
+        "recall_ci_low",
+        "recall_ci_high",
+        "cohen_kappa",
+    ):
         out[f"agreement_{column}"] = _get(row, column)
 
     longest = toy[toy["length"] == toy["length"].max()]
@@ -133,10 +141,15 @@ def run(
     logger.info(
         "null: %s emergent observed, %.1f expected, %s survive FDR; MCG+exact share %s [%s, %s]; few metrics across "
         "grid: %s; agreement precision %s recall %s",
-        numbers["n_emergent_observed"], numbers["expected_emergent_under_null"] or math.nan,
-        numbers["n_emergent_surviving_fdr"], numbers["share_mcg_exact"], numbers["share_mcg_exact_ci_low"],
-        numbers["share_mcg_exact_ci_high"], numbers["few_metrics_holds_across_grid"],
-        numbers["agreement_precision"], numbers["agreement_recall"],
+        numbers["n_emergent_observed"],
+        numbers["expected_emergent_under_null"] or math.nan,
+        numbers["n_emergent_surviving_fdr"],
+        numbers["share_mcg_exact"],
+        numbers["share_mcg_exact_ci_low"],
+        numbers["share_mcg_exact_ci_high"],
+        numbers["few_metrics_holds_across_grid"],
+        numbers["agreement_precision"],
+        numbers["agreement_recall"],
     )
 
 

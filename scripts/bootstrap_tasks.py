@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scripts._common import load_metric_facts, run_rule, write_csv, write_text
-from scripts.plot_style import metric_name, triplet_rule_text
+from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_text
+from scripts.lib.plot_style import metric_name, triplet_rule_text
 from scripts.tally_metrics import (
     HEADLINE_METRICS,
     emergent_triplets,
@@ -88,8 +88,11 @@ def task_metric_counts(cases: pd.DataFrame, *, emergent: str, evaluated: str | N
     frame = cases[["task", "metric"]].copy()
     frame["emergent"] = cases[emergent].astype(int).to_numpy()
     frame["evaluated"] = cases[evaluated].astype(int).to_numpy() if evaluated else 1
-    wide = frame.pivot_table(index="task", columns="metric", values=["emergent", "evaluated"], aggfunc="sum",
-                             fill_value=0).sort_index(axis=0).sort_index(axis=1)
+    wide = (
+        frame.pivot_table(index="task", columns="metric", values=["emergent", "evaluated"], aggfunc="sum", fill_value=0)
+        .sort_index(axis=0)
+        .sort_index(axis=1)
+    )
     return wide["emergent"].astype(int), wide["evaluated"].astype(int)
 
 
@@ -223,12 +226,18 @@ def latex_frame(named: pd.DataFrame) -> pd.DataFrame:
             "scope": named["scope"],
             "metric": named["name"],
             "tasks": named["tasks"],
-            "emergent": [interval_text(*v, fmt="{:.0f}") for v in
-                         zip(named["emergent"], named["emergent_ci_low"], named["emergent_ci_high"], strict=True)],
-            "share": [interval_text(*v, fmt="{:.2f}") for v in
-                      zip(named["share"], named["share_ci_low"], named["share_ci_high"], strict=True)],
-            "rate": [interval_text(*v, fmt="{:.2f}") for v in
-                     zip(named["rate"], named["rate_ci_low"], named["rate_ci_high"], strict=True)],
+            "emergent": [
+                interval_text(*v, fmt="{:.0f}")
+                for v in zip(named["emergent"], named["emergent_ci_low"], named["emergent_ci_high"], strict=True)
+            ],
+            "share": [
+                interval_text(*v, fmt="{:.2f}")
+                for v in zip(named["share"], named["share_ci_low"], named["share_ci_high"], strict=True)
+            ],
+            "rate": [
+                interval_text(*v, fmt="{:.2f}")
+                for v in zip(named["rate"], named["rate_ci_low"], named["rate_ci_high"], strict=True)
+            ],
         }
     )
 
@@ -297,11 +306,17 @@ def run(
         f"evaluated triplets; {rule_text}. Data: {label}."
     )
     write_text(table_tex, to_latex(latex_frame(named), caption, "tab:bootstrap_by_metric"))
-    write_csv(figure_data(named, samples=int(samples), level=float(level), triplet_rule=triplet_rule), figure_csv,
-              label=label)
+    write_csv(
+        figure_data(named, samples=int(samples), level=float(level), triplet_rule=triplet_rule), figure_csv, label=label
+    )
     for row in table[table["metric"] == HEADLINE].itertuples():
-        logger.info("%s: MCG + exact_str_match share %.3f [%.3f, %.3f]", row.scope, row.share, row.share_ci_low,
-                    row.share_ci_high)
+        logger.info(
+            "%s: MCG + exact_str_match share %.3f [%.3f, %.3f]",
+            row.scope,
+            row.share,
+            row.share_ci_low,
+            row.share_ci_high,
+        )
 
 
 def main(snakemake) -> None:  # type: ignore[no-untyped-def]

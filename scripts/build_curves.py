@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scripts._common import load_metric_facts, run_rule, write_csv, write_parquet
+from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet
 
 logger = logging.getLogger(__name__)
 

@@ -5,16 +5,16 @@ Output: manifest.csv (path, size, sha256) over the cache folder, the same format
 Params: repo, commit, api_url, raw_url, workers, timeout_s, retries, cache (the snapshot root:
 files land at cache/<path>, e.g. cache/bigbench/benchmark_tasks/<task>/results/scores_*.json).
 
-DESIGN: all the network work is in scripts/github_source.py. The cache is keyed by commit and
+DESIGN: all the network work is in scripts/lib/github_source.py. The cache is keyed by commit and
 outlives the rule, so a failed or interrupted run resumes: files already there and matching
 their git blob sha are not fetched again.
 """
 
 import logging
 
-from scripts._common import run_rule, write_csv
-from scripts.github_source import DownloadError, GitHubClient, fetch_files, list_results_files
-from scripts.manifest import build_manifest
+from scripts.lib.github_source import DownloadError, GitHubClient, fetch_files, list_results_files
+from scripts.lib.io import run_rule, write_csv
+from scripts.lib.manifest import build_manifest
 
 logger = logging.getLogger(__name__)
 

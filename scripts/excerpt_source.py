@@ -14,7 +14,7 @@ scores_*.json files (see <excerpt.path>/README.md):
 
 Both become rows of the same table as parse_scores writes (DESIGN §2: family, model_name, the three
 size columns, task, subtask, shots, metric, value, is_preferred, low_score, high_score,
-source_file, n_examples) plus value_se (scripts/score_table.py), so every downstream rule runs
+source_file, n_examples) plus value_se (scripts/lib/score_table.py), so every downstream rule runs
 unchanged. The choices, each documented in docs/excerpt.md:
 
 - audit rows: family "BIG-G T=0", model_name from the BIG-G ladder, task level, shots from the
@@ -61,10 +61,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scripts._common import load_metric_facts, run_rule, write_csv, write_parquet
-from scripts.manifest import MANIFEST_COLUMNS, sha256_file
+from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet
+from scripts.lib.manifest import MANIFEST_COLUMNS, sha256_file
+from scripts.lib.score_table import add_value_se, preferred_metric_from_metadata
 from scripts.parse_scores import BAD_FILE_COLUMNS, COLUMNS, add_n_examples
-from scripts.score_table import add_value_se, preferred_metric_from_metadata
 
 logger = logging.getLogger(__name__)
 

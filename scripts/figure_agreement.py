@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts._common import run_rule
 from scripts.human_agreement import ALL_FAMILIES
-from scripts.plot_style import draw_table, label_figure, message_figure, new_figure
+from scripts.lib.io import run_rule
+from scripts.lib.plot_style import draw_table, label_figure, message_figure, new_figure
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,12 @@ def plot_agreement(table: pd.DataFrame, *, label: str, synthetic: bool) -> Figur
     """Left: the all-families confusion matrix; right: precision and recall per family with Wilson intervals."""
     overall = table[table["family"] == ALL_FAMILIES]
     if overall.empty or int(overall["tasks"].iloc[0]) == 0:
-        return message_figure("No task is both in the data and classified by Wei et al. (2022).",
-                              title=TITLE, data_label=label, synthetic=synthetic)
+        return message_figure(
+            "No task is both in the data and classified by Wei et al. (2022).",
+            title=TITLE,
+            data_label=label,
+            synthetic=synthetic,
+        )
     row = overall.iloc[0]
     fig = new_figure(11, 1.8 + 0.45 * max(4, len(table)))
     ax_c, ax_p = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts._common import load_metric_facts, run_rule
 from scripts.bootstrap_tasks import FIGURE_SCOPES, HEADLINE, TOTAL
-from scripts.plot_style import (
+from scripts.lib.io import load_metric_facts, run_rule
+from scripts.lib.plot_style import (
     draw_table,
     label_figure,
     message_figure,
@@ -65,8 +65,13 @@ def plot_share_bootstrap(
         colors = ["#333333" if m == HEADLINE else metric_color(m, facts) for m in part["metric"]]
         ax.barh(ys, share, color=colors, height=0.7, xerr=err, capsize=3, error_kw={"elinewidth": 1})
         for y, row in zip(ys, part.itertuples(), strict=True):
-            ax.text(min(row.share_ci_high, 1.0) + 0.02, y, f"{row.share:.0%} [{row.share_ci_low:.0%}, "
-                    f"{row.share_ci_high:.0%}]", va="center", fontsize=7)
+            ax.text(
+                min(row.share_ci_high, 1.0) + 0.02,
+                y,
+                f"{row.share:.0%} [{row.share_ci_low:.0%}, {row.share_ci_high:.0%}]",
+                va="center",
+                fontsize=7,
+            )
         ax.set_yticks(ys, part["name"])
         ax.set_ylim(len(part) - 0.5, -0.5)
         ax.set_xlim(0, 1.45)

@@ -22,8 +22,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
-from scripts._common import load_metric_facts, run_rule, write_csv
-from scripts.plot_style import (
+from scripts.lib.io import load_metric_facts, run_rule, write_csv
+from scripts.lib.plot_style import (
     figure_style,
     label_figure,
     message_figure,

@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts._common import load_metric_facts, read_csv, run_rule, write_csv
-from scripts.plot_style import (
+from scripts.lib.io import load_metric_facts, read_csv, run_rule, write_csv
+from scripts.lib.plot_style import (
     figure_style,
     label_figure,
     message_figure,

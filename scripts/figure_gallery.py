@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts._common import load_metric_facts, run_rule, write_csv
-from scripts.plot_style import (
+from scripts.lib.io import load_metric_facts, run_rule, write_csv
+from scripts.lib.plot_style import (
     direction_text,
     es_text,
     figure_style,

@@ -19,9 +19,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts._common import load_metric_facts, run_rule
-from scripts.null_model import SCOPES, TOTAL
-from scripts.plot_style import (
+from scripts.lib.io import load_metric_facts, run_rule
+from scripts.lib.plot_style import (
     draw_table,
     label_figure,
     message_figure,
@@ -29,6 +28,7 @@ from scripts.plot_style import (
     new_figure,
     threshold_text,
 )
+from scripts.null_model import SCOPES, TOTAL
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +52,28 @@ def plot_null(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, lab
         ys = np.arange(len(part))
         exp = part["expected_emergent"].to_numpy()
         err = np.vstack([exp - part["null_ci_low"], part["null_ci_high"] - exp]).clip(min=0)
-        ax.errorbar(exp, ys + 0.15, xerr=err, fmt="D", color="#777777", mfc="white", ms=5, capsize=3,
-                    label=f"expected under null ({level:.0%} interval)")
+        ax.errorbar(
+            exp,
+            ys + 0.15,
+            xerr=err,
+            fmt="D",
+            color="#777777",
+            mfc="white",
+            ms=5,
+            capsize=3,
+            label=f"expected under null ({level:.0%} interval)",
+        )
         colors = [metric_color(m, facts) for m in part["metric"]]
         ax.scatter(part["observed_emergent"], ys, color=colors, s=40, zorder=3, label="observed emergent")
-        ax.scatter(part["emergent_surviving_fdr"], ys - 0.15, marker="x", color="black", s=28, zorder=3,
-                   label=f"emergent and BH q ≤ {fdr:g}")
+        ax.scatter(
+            part["emergent_surviving_fdr"],
+            ys - 0.15,
+            marker="x",
+            color="black",
+            s=28,
+            zorder=3,
+            label=f"emergent and BH q ≤ {fdr:g}",
+        )
         ax.set_yticks(ys, part["name"])
         ax.set_ylim(len(part) - 0.5, -0.5)
         ax.set_xlim(left=-0.5)

@@ -24,8 +24,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from scripts._common import load_metric_facts, run_rule
-from scripts.plot_style import (
+from scripts.lib.io import load_metric_facts, run_rule
+from scripts.lib.plot_style import (
     draw_table,
     label_figure,
     message_figure,
@@ -71,8 +71,9 @@ def plot_sensitivity(
     for metric in shown:
         color = metric_color(metric, facts)
         line = fixed[fixed["metric"] == metric].sort_values("threshold")
-        ax_t.plot(line["threshold"], line["emergent_curves"], marker="o", ms=3, color=color,
-                  label=metric_name(metric, facts))
+        ax_t.plot(
+            line["threshold"], line["emergent_curves"], marker="o", ms=3, color=color, label=metric_name(metric, facts)
+        )
         a = auto[auto["metric"] == metric]
         if len(a):
             ax_t.scatter([x_auto], a["emergent_curves"], marker="s", color=color, zorder=3)
@@ -102,8 +103,7 @@ def plot_sensitivity(
         value[i, j] = r.preferred_metrics_with_emergence
         holds[i, j] = bool(r.few_metrics_holds)
     n_pref = int(g["preferred_metrics"].max())
-    ax_g.imshow(np.where(holds, 1.0, 0.0), cmap=ListedColormap(["#f4b6b6", "#b9e3b0"]), vmin=0, vmax=1,
-                aspect="auto")
+    ax_g.imshow(np.where(holds, 1.0, 0.0), cmap=ListedColormap(["#f4b6b6", "#b9e3b0"]), vmin=0, vmax=1, aspect="auto")
     for r in g[g["is_configured"]].itertuples():
         i, j = rows.index(r.row), cols.index(r.min_effect)
         ax_g.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.5))
@@ -116,15 +116,15 @@ def plot_sensitivity(
     ax_g.set_ylabel("ES threshold")
     ax_g.grid(False)
     limit = int(g["max_metrics_with_emergence"].max())
-    ax_g.set_title(f"C. preferred metrics with emergence (of {n_pref}; green: ≤ {limit}; box: configured)",
-                   loc="left")
+    ax_g.set_title(f"C. preferred metrics with emergence (of {n_pref}; green: ≤ {limit}; box: configured)", loc="left")
     holds_all = bool(g["few_metrics_holds"].all())
     definition = few_metrics_definition(float(here["few_metrics_max_fraction"]), float(here["headline_share_min"]))
     label_figure(
         fig,
         title=TITLE,
-        subtitle=textwrap.fill(f"'few metrics' {'holds' if holds_all else 'fails'} across the grid. {definition}",
-                               width=170),
+        subtitle=textwrap.fill(
+            f"'few metrics' {'holds' if holds_all else 'fails'} across the grid. {definition}", width=170
+        ),
         data_label=label,
         synthetic=synthetic,
     )

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts._common import run_rule
-from scripts.plot_style import draw_table, label_figure, log_x, new_figure
+from scripts.lib.io import run_rule
+from scripts.lib.plot_style import draw_table, label_figure, log_x, new_figure
 
 logger = logging.getLogger(__name__)
 
@@ -70,23 +70,41 @@ def plot_toy(data: pd.DataFrame, *, label: str) -> Figure:
 
     for ax, panel, name, title, ylabel in (
         (axes[1], "B", "accuracy", "B. accuracy p^ℓ: sharp", "exact string match"),
-        (axes[2], "C", "token_edit_distance", "C. token edit distance ℓ(1 − p): smooth",
-         "expected wrong tokens (lower is better)"),
+        (
+            axes[2],
+            "C",
+            "token_edit_distance",
+            "C. token edit distance ℓ(1 − p): smooth",
+            "expected wrong tokens (lower is better)",
+        ),
     ):
         for length in lengths:
             s = series(panel, name, length)
-            ax.plot(s["n_params"], s["value"], color=colors[length],
-                    label=f"ℓ = {length} ({es_label(number(panel, f'es_{name}', length))})")
+            ax.plot(
+                s["n_params"],
+                s["value"],
+                color=colors[length],
+                label=f"ℓ = {length} ({es_label(number(panel, f'es_{name}', length))})",
+            )
         ax.set_title(title, loc="left")
         ax.set_ylabel(ylabel)
         ax.legend(fontsize=7)
 
     ax = axes[3]
     grade, brier = series("D", "multiple_choice_grade"), series("D", "brier_score")
-    ax.plot(grade["n_params"], grade["value"], color="#4e79a7",
-            label=f"multiple choice grade ({es_label(number('D', 'es_multiple_choice_grade'))})")
-    ax.plot(brier["n_params"], brier["value"], color="#e15759", linestyle="--",
-            label=f"Brier score, lower is better ({es_label(number('D', 'es_brier_score'))})")
+    ax.plot(
+        grade["n_params"],
+        grade["value"],
+        color="#4e79a7",
+        label=f"multiple choice grade ({es_label(number('D', 'es_multiple_choice_grade'))})",
+    )
+    ax.plot(
+        brier["n_params"],
+        brier["value"],
+        color="#e15759",
+        linestyle="--",
+        label=f"Brier score, lower is better ({es_label(number('D', 'es_brier_score'))})",
+    )
     ax.axvline(number("D", "param_mc_crossing_params"), color="#999999", linewidth=0.8)
     ax.set_title(f"D. {int(number('D', 'param_n_options'))} options: grade vs Brier score", loc="left")
     ax.set_ylabel("score")

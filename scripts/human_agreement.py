@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from scripts._common import run_rule, write_csv, write_text
+from scripts.lib.io import run_rule, write_csv, write_text
 from scripts.tally_metrics import to_latex
 
 logger = logging.getLogger(__name__)
@@ -102,8 +102,11 @@ def human_labels(
     out["human_emergent"] = label
     ambiguous = out.index[(is_pos & is_neg).to_numpy()].tolist()
     if ambiguous:
-        logger.warning("agreement: %d task(s) in both emergent and not-emergent classes, left out: %s",
-                       len(ambiguous), ", ".join(ambiguous))
+        logger.warning(
+            "agreement: %d task(s) in both emergent and not-emergent classes, left out: %s",
+            len(ambiguous),
+            ", ".join(ambiguous),
+        )
     return out.reset_index()
 
 
@@ -197,10 +200,13 @@ def latex_frame(table: pd.DataFrame) -> pd.DataFrame:
             "FP": table["fp"],
             "FN": table["fn"],
             "TN": table["tn"],
-            "precision [95% CI]": [cell(*v) for v in zip(table["precision"], table["precision_ci_low"],
-                                                        table["precision_ci_high"], strict=True)],
-            "recall [95% CI]": [cell(*v) for v in zip(table["recall"], table["recall_ci_low"],
-                                                     table["recall_ci_high"], strict=True)],
+            "precision [95% CI]": [
+                cell(*v)
+                for v in zip(table["precision"], table["precision_ci_low"], table["precision_ci_high"], strict=True)
+            ],
+            "recall [95% CI]": [
+                cell(*v) for v in zip(table["recall"], table["recall_ci_low"], table["recall_ci_high"], strict=True)
+            ],
             "kappa": table["cohen_kappa"],
         }
     )
@@ -258,11 +264,25 @@ def run(
         f"{', '.join(not_emergent_classes)}. Positive = emergent; 95% Wilson intervals. Data: {label}."
     )
     write_text(table_tex, to_latex(latex_frame(table), caption, "tab:agreement_confusion"))
-    write_csv(figure_data(table, classes_file=classes, emergent_classes=emergent_classes,
-                          not_emergent_classes=not_emergent_classes), figure_csv, label=label)
+    write_csv(
+        figure_data(
+            table, classes_file=classes, emergent_classes=emergent_classes, not_emergent_classes=not_emergent_classes
+        ),
+        figure_csv,
+        label=label,
+    )
     for row in table.itertuples():
-        logger.info("%s: %d tasks, TP %d FP %d FN %d TN %d, precision %.2f recall %.2f", row.family, row.tasks,
-                    row.tp, row.fp, row.fn, row.tn, row.precision, row.recall)
+        logger.info(
+            "%s: %d tasks, TP %d FP %d FN %d TN %d, precision %.2f recall %.2f",
+            row.family,
+            row.tasks,
+            row.tp,
+            row.fp,
+            row.fn,
+            row.tn,
+            row.precision,
+            row.recall,
+        )
 
 
 def main(snakemake) -> None:  # type: ignore[no-untyped-def]

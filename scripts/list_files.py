@@ -1,13 +1,13 @@
 """Rule list_files: the manifest (path, size, sha256) of the scores files of a local snapshot.
 
 Input: a folder holding bigbench/benchmark_tasks (a BIG-bench clone or the synthetic sample).
-Output: manifest.csv, the same format as the github download's (scripts/manifest.py).
+Output: manifest.csv, the same format as the github download's (scripts/lib/manifest.py).
 """
 
 import logging
 
-from scripts._common import run_rule, write_csv
-from scripts.manifest import NOT_REGULAR_SHA256, build_manifest, find_results_files
+from scripts.lib.io import run_rule, write_csv
+from scripts.lib.manifest import NOT_REGULAR_SHA256, build_manifest, find_results_files
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Issue 7, part 1 (beyond the paper). The null hypothesis for one curve: its value
 information about model size, so every ordering of its points along the scale axis is equally
 likely. For every scored curve we draw `permutations` random orderings (seeded by `seed`) and
 compute the emergence score of each with the very kernel of the emergence rule
-(`scripts.emergence_scores.es_matrix`), in numpy: curves are grouped by their number of points
+(`scripts.lib.emergence.es_matrix`), in numpy: curves are grouped by their number of points
 and processed in chunks of a (curves x permutations x points) array (at most CHUNK_ELEMENTS values
 at a time); there is no Python loop per permutation or per curve.
 
@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scripts._common import load_metric_facts, run_rule, write_csv, write_parquet, write_text
-from scripts.emergence_scores import TIE_TOLERANCE, es_matrix
-from scripts.plot_style import threshold_text
+from scripts.lib.emergence import above_threshold, effect_ok, es_matrix
+from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet, write_text
+from scripts.lib.plot_style import threshold_text
 from scripts.tally_metrics import to_latex, with_metric_names
 
 logger = logging.getLogger(__name__)
@@ -95,19 +95,9 @@ TABLE_COLUMNS = [
 # --- the permutation kernel ------------------------------------------------------------------------
 
 
-def effect_ok(emergence: pd.DataFrame, *, min_effect: float) -> np.ndarray:
-    """The emergent rule's effect criterion (unbounded metrics are not checked): permutation-invariant."""
-    checked = emergence["effect_checked"].astype(bool).to_numpy()
-    effect = emergence["effect"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        return ~checked | (effect >= min_effect)
-
-
-def above_threshold(es: np.ndarray, threshold: np.ndarray) -> np.ndarray:
-    """The emergence rule's "ES > threshold", with its relative tie tolerance (scripts/emergence_scores.py)."""
-    threshold = np.asarray(threshold, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return np.asarray(es, dtype=float) - threshold > TIE_TOLERANCE * np.maximum(1.0, np.abs(threshold))
+def effect_mask(emergence: pd.DataFrame, *, min_effect: float) -> np.ndarray:
+    """The screen's effect criterion on an emergence table (permutation-invariant)."""
+    return effect_ok(emergence["effect"], emergence["effect_checked"], min_effect)
 
 
 def curve_matrix(points: pd.DataFrame, curve_ids: np.ndarray, n: int) -> np.ndarray:
@@ -240,8 +230,21 @@ def group_weights(emergence: pd.DataFrame, ok: np.ndarray) -> tuple[pd.DataFrame
 
 def curve_table(emergence: pd.DataFrame, stats: pd.DataFrame, ok: np.ndarray, *, fdr: float) -> pd.DataFrame:
     """One row per curve: identity, ES, threshold, effect_ok, emergent, p/q values and null summaries."""
-    out = emergence[["curve_id", "family", "task", "subtask", "shots", "metric", "is_preferred", "n_points",
-                     "es", "threshold", "emergent"]].copy()
+    out = emergence[
+        [
+            "curve_id",
+            "family",
+            "task",
+            "subtask",
+            "shots",
+            "metric",
+            "is_preferred",
+            "n_points",
+            "es",
+            "threshold",
+            "emergent",
+        ]
+    ].copy()
     out["effect_ok"] = ok
     out = out.join(stats[["p_value", "null_exceed_prob", "null_es_q95"]])
     out["q_value"] = benjamini_hochberg(out["p_value"].to_numpy())
@@ -288,8 +291,9 @@ def latex_frame(named: pd.DataFrame) -> pd.DataFrame:
             "observed": named["observed_emergent"],
             "expected [interval]": [
                 f"{e:.1f} [{lo}, {hi}]"
-                for e, lo, hi in zip(named["expected_emergent"], named["null_ci_low"], named["null_ci_high"],
-                                     strict=True)
+                for e, lo, hi in zip(
+                    named["expected_emergent"], named["null_ci_low"], named["null_ci_high"], strict=True
+                )
             ],
             "count p": named["count_p_value"],
             "surviving BH": named["emergent_surviving_fdr"],
@@ -303,8 +307,9 @@ def sort_table(table: pd.DataFrame) -> pd.DataFrame:
         _scope=table["scope"].map({s: i for i, s in enumerate(SCOPES)}),
         _total=table["metric"] == TOTAL,
     )
-    key = key.sort_values(["_scope", "_total", "observed_emergent", "metric"], ascending=[True, True, False, True],
-                          kind="mergesort")
+    key = key.sort_values(
+        ["_scope", "_total", "observed_emergent", "metric"], ascending=[True, True, False, True], kind="mergesort"
+    )
     return key.drop(columns=["_scope", "_total"]).reset_index(drop=True)
 
 
@@ -357,7 +362,7 @@ def run(
     facts = load_metric_facts(metrics)
     scored = pd.read_parquet(emergence).sort_values("curve_id", kind="stable").reset_index(drop=True)
     points = pd.read_parquet(curves, columns=["curve_id", "x", "y"])
-    ok = effect_ok(scored, min_effect=min_effect)
+    ok = effect_mask(scored, min_effect=min_effect)
     recomputed = above_threshold(scored["es"].to_numpy(), scored["threshold"].to_numpy()) & ok
     if not np.array_equal(recomputed, scored["emergent"].astype(bool).to_numpy()):
         raise ValueError(f"{emergence}: emergent flags disagree with es > threshold and min_effect={min_effect}")
@@ -382,14 +387,25 @@ def run(
         f"Emergent: {threshold_text(emergence_threshold, min_effect)}. Data: {label}."
     )
     write_text(table_tex, to_latex(latex_frame(named), caption, "tab:null_by_metric", float_format="{:.3g}"))
-    plotted = figure_data(named, permutations=int(permutations), level=float(level), fdr=float(fdr),
-                          emergence_threshold=emergence_threshold, min_effect=float(min_effect))
+    plotted = figure_data(
+        named,
+        permutations=int(permutations),
+        level=float(level),
+        fdr=float(fdr),
+        emergence_threshold=emergence_threshold,
+        min_effect=float(min_effect),
+    )
     write_csv(plotted, figure_csv, label=label)
     for row in table[table["metric"] == TOTAL].itertuples():
         logger.info(
             "%s: %d emergent curves observed, %.1f expected under the null [%d, %d], %d survive BH at %g",
-            row.scope, row.observed_emergent, row.expected_emergent, row.null_ci_low, row.null_ci_high,
-            row.emergent_surviving_fdr, fdr,
+            row.scope,
+            row.observed_emergent,
+            row.expected_emergent,
+            row.null_ci_low,
+            row.null_ci_high,
+            row.emergent_surviving_fdr,
+            fdr,
         )
 
 

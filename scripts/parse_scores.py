@@ -3,7 +3,7 @@
 One row per (file, score entry, metric): family, model_name, the three size columns, task (the
 task folder name), subtask (null for the task-level entry), shots, metric, value, is_preferred,
 low_score, high_score, source_file, n_examples (from BIG-bench's task metadata, where known),
-value_se (binomial standard error of proportion metrics; scripts/score_table.py).
+value_se (binomial standard error of proportion metrics; scripts/lib/score_table.py).
 NaN and null values are kept as NaN (curves drop and count them later). Files are parsed in
 parallel, in chunks, with orjson (falling back to the standard library for the NaN literals that
 BIG-bench files contain); each file is checked as it is read, and a malformed one raises an error
@@ -29,9 +29,9 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from scripts._common import load_metric_facts, read_csv, run_rule, write_csv, write_parquet
-from scripts.manifest import task_of
-from scripts.score_table import add_value_se
+from scripts.lib.io import load_metric_facts, read_csv, run_rule, write_csv, write_parquet
+from scripts.lib.manifest import task_of
+from scripts.lib.score_table import add_value_se
 
 logger = logging.getLogger(__name__)
 

@@ -17,13 +17,24 @@ import subprocess
 from importlib import metadata
 from typing import Any
 
-from scripts._common import read_csv, run_rule, write_json
-from scripts.manifest import manifest_digest
+from scripts.lib.io import read_csv, run_rule, write_json
+from scripts.lib.manifest import manifest_digest
 
 logger = logging.getLogger(__name__)
 
-PACKAGES = ("snakemake", "pandas", "numpy", "scipy", "pyarrow", "matplotlib", "seaborn", "requests", "PyYAML",
-            "orjson", "scikit-learn")
+PACKAGES = (
+    "snakemake",
+    "pandas",
+    "numpy",
+    "scipy",
+    "pyarrow",
+    "matplotlib",
+    "seaborn",
+    "requests",
+    "PyYAML",
+    "orjson",
+    "scikit-learn",
+)
 
 
 def config_digest(config: dict[str, Any]) -> str:
@@ -45,15 +56,21 @@ def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
 def pipeline_version(directory: str) -> str:
     """`git describe --always --dirty --tags` of the pipeline checkout, or "unknown" outside git."""
     try:
-        out = subprocess.run(["git", "-C", directory, "describe", "--always", "--dirty", "--tags"],
-                             capture_output=True, text=True, timeout=10, check=True)
+        out = subprocess.run(
+            ["git", "-C", directory, "describe", "--always", "--dirty", "--tags"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown (not a git checkout)"
     return out.stdout.strip()
 
 
-def provenance(*, manifest, source: str, repo: str, commit: str | None, config: dict[str, Any], label: str,
-               version: str) -> dict[str, Any]:
+def provenance(
+    *, manifest, source: str, repo: str, commit: str | None, config: dict[str, Any], label: str, version: str
+) -> dict[str, Any]:
     """The provenance record (pure: every input is an argument)."""
     return {
         "data_label": label,
@@ -72,13 +89,34 @@ def provenance(*, manifest, source: str, repo: str, commit: str | None, config: 
     }
 
 
-def run(*, manifest: str, provenance_json: str, source: str, repo: str, commit: str | None, config: dict[str, Any],
-        label: str, pipeline_dir: str) -> None:
-    record = provenance(manifest=read_csv(manifest), source=source, repo=repo, commit=commit, config=dict(config),
-                        label=label, version=pipeline_version(pipeline_dir))
+def run(
+    *,
+    manifest: str,
+    provenance_json: str,
+    source: str,
+    repo: str,
+    commit: str | None,
+    config: dict[str, Any],
+    label: str,
+    pipeline_dir: str,
+) -> None:
+    record = provenance(
+        manifest=read_csv(manifest),
+        source=source,
+        repo=repo,
+        commit=commit,
+        config=dict(config),
+        label=label,
+        version=pipeline_version(pipeline_dir),
+    )
     write_json(provenance_json, record)
-    logger.info("provenance: %d files, manifest %s, config %s, pipeline %s", record["n_files"],
-                record["manifest_sha256"][:12], record["config_sha256"][:12], record["pipeline_version"])
+    logger.info(
+        "provenance: %d files, manifest %s, config %s, pipeline %s",
+        record["n_files"],
+        record["manifest_sha256"][:12],
+        record["config_sha256"][:12],
+        record["pipeline_version"],
+    )
 
 
 def main(snakemake) -> None:  # type: ignore[no-untyped-def]

@@ -14,11 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from scripts._common import json_safe, read_csv, read_json, run_rule, write_json
+from scripts.lib.io import json_safe, read_csv, read_json, run_rule, write_json
 from scripts.tally_metrics import HEADLINE_METRICS, combined_share
 
 logger = logging.getLogger(__name__)
-
 
 
 def _pct(share: float) -> str:
@@ -76,8 +75,11 @@ def summarise(
         "headline_preferred_metrics": f"{k} of {m} preferred metrics show possible emergence",
         "headline_annotated_metrics": (
             f"the {n_counted} annotated emergent cases fall under {len(annotated_metrics)} preferred metrics"
-            + (f" ({n_from_metadata} of them by BIG-bench's task metadata, as the data has no scores for them)"
-               if n_from_metadata else "")
+            + (
+                f" ({n_from_metadata} of them by BIG-bench's task metadata, as the data has no scores for them)"
+                if n_from_metadata
+                else ""
+            )
         ),
         "headline_annotated_share": (f"{_pct(ann_share)} of annotated emergent tasks are scored by {headline_names}"),
         "headline_detected_share": (

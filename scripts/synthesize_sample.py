@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from scripts._common import run_rule
+from scripts.lib.io import run_rule
 
 logger = logging.getLogger(__name__)
 

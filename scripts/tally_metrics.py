@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scripts._common import load_metric_facts, run_rule, write_csv, write_text
-from scripts.plot_style import metric_name, threshold_text, triplet_rule_text
-from scripts.score_table import preferred_metric_from_metadata
+from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_text
+from scripts.lib.plot_style import metric_name, threshold_text, triplet_rule_text
+from scripts.lib.score_table import preferred_metric_from_metadata
 
 logger = logging.getLogger(__name__)
 

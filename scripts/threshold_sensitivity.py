@@ -41,8 +41,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scripts._common import run_rule, write_csv
-from scripts.null_model import above_threshold
+from scripts.lib.emergence import above_threshold, auto_threshold, effect_ok
+from scripts.lib.io import run_rule, write_csv
 from scripts.tally_metrics import HEADLINE_METRICS
 
 logger = logging.getLogger(__name__)
@@ -105,13 +105,14 @@ def parse_min_effects(values: Iterable[Any], configured: float) -> list[float]:
 def emergent_grid(emergence: pd.DataFrame, thresholds: list[float], min_effects: list[float]) -> np.ndarray:
     """Boolean (thresholds x min_effects x curves): ES > threshold (NaN = auto: n_points - 1) and effect ok."""
     es = emergence["es"].to_numpy(dtype=float)
-    auto = (emergence["n_points"].to_numpy(dtype=float) - 1.0)[None, :]
+    auto = auto_threshold(emergence["n_points"])[None, :]
     thr = np.array(thresholds, dtype=float)[:, None]
     thr = np.where(np.isnan(thr), auto, thr)  # (T, N)
-    checked = emergence["effect_checked"].astype(bool).to_numpy()
-    effect = emergence["effect"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        ok = ~checked[None, :] | (effect[None, :] >= np.array(min_effects, dtype=float)[:, None])  # (E, N)
+    ok = effect_ok(
+        emergence["effect"].to_numpy()[None, :],
+        emergence["effect_checked"].to_numpy()[None, :],
+        np.array(min_effects, dtype=float)[:, None],
+    )  # (E, N)
     return above_threshold(es[None, :], thr)[:, None, :] & ok[None, :, :]
 
 
@@ -254,14 +255,18 @@ def run(
     here = counts[counts["is_configured"]]
     check = here.groupby("scope")["emergent_curves"].sum().get("all", 0)
     if check != int(scored["emergent"].astype(bool).sum()):
-        raise ValueError(f"{emergence}: {check} emergent curves at the configured grid point, "
-                         f"{int(scored['emergent'].sum())} in the table")
+        raise ValueError(
+            f"{emergence}: {check} emergent curves at the configured grid point, "
+            f"{int(scored['emergent'].sum())} in the table"
+        )
     write_csv(counts, table, label=label)
     write_csv(grid, grid_table, label=label)
     write_csv(figure_data(counts, grid, configured=configured), figure_csv, label=label)
     logger.info(
         "%d grid points; few metrics holds at %d, headline share holds at %d of %d non-vacuous",
-        len(grid), int(grid["few_metrics_holds"].sum()), int(grid["headline_share_holds"].sum()),
+        len(grid),
+        int(grid["few_metrics_holds"].sum()),
+        int(grid["headline_share_holds"].sum()),
         int(grid["headline_share_holds"].notna().sum()),
     )
 

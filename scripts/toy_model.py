@@ -20,7 +20,7 @@ token, p(N) = exp(-L(N)), improves smoothly with scale. What a metric makes of i
   deterministic floor(p^l n) / n (the count of right answers a perfectly typical test set of n
   examples would give, rounded down; no random draw), so a model with p^l < 1/n reads as
   exactly 0: small models look flat, and the curve seems to jump at the size where p^l passes
-  1/n. The emergence score (scripts/emergence_scores.es_matrix) of the accuracy on a ladder of
+  1/n. The emergence score (scripts.lib.emergence.es_matrix) of the accuracy on a ladder of
   `n_models` log-spaced sizes rises as n shrinks once p^l < 1/n for a good part of the ladder
   (long targets): the leading zeros make the median step small, and infinite when more than
   half of the steps are 0-to-0. It is not monotone in n: for short targets, where few models
@@ -46,8 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, ndtr
 
-from scripts._common import run_rule, write_csv
-from scripts.emergence_scores import es_matrix
+from scripts.lib.emergence import es_matrix
+from scripts.lib.io import run_rule, write_csv
 
 logger = logging.getLogger(__name__)
 
@@ -113,15 +113,6 @@ def measured(values: np.ndarray, test_size: int) -> np.ndarray:
     return np.floor(np.asarray(values, dtype=float) * test_size + 1e-9) / test_size
 
 
-def es_floored(y: np.ndarray, *, floor: float) -> np.ndarray:
-    """The finite companion of ES for rows of y: denominator max(sqrt(median step^2), floor)."""
-    y = np.asarray(y, dtype=float)
-    spread = y.max(axis=-1) - y.min(axis=-1)
-    sign = np.sign(y.argmax(axis=-1) - y.argmin(axis=-1))
-    denom = np.maximum(np.sqrt(np.median(np.diff(y, axis=-1) ** 2, axis=-1)), floor)
-    return np.where(spread == 0, 0.0, sign * spread / denom)
-
-
 def resolution_table(
     ladder: np.ndarray,
     *,
@@ -148,7 +139,7 @@ def resolution_table(
                     "y_min": float(y.min()),
                     "y_max": float(y.max()),
                     "es": es,
-                    "es_floored": float(es_floored(y, floor=zero_median_floor)),  # accuracy range = 1
+                    "es_floored": float(es_matrix(y, floor=zero_median_floor)),  # accuracy range = 1
                     "es_infinite": math.isinf(es),
                 }
             )
@@ -174,8 +165,11 @@ def curves_frame(
     frames = []
 
     def add(panel: str, series: str, x: np.ndarray, y: np.ndarray, length: Any = None, test_size: Any = None) -> None:
-        frames.append(pd.DataFrame({"panel": panel, "series": series, "length": length, "test_size": test_size,
-                                    "n_params": x, "value": y}))
+        frames.append(
+            pd.DataFrame(
+                {"panel": panel, "series": series, "length": length, "test_size": test_size, "n_params": x, "value": y}
+            )
+        )
 
     p = per_token_prob(grid, c=c, alpha=alpha)
     add("A", "per_token_cross_entropy", grid, per_token_loss(grid, c=c, alpha=alpha))
@@ -183,8 +177,15 @@ def curves_frame(
     for length in lengths:
         add("B", "accuracy", grid, accuracy(p, length), length)
         add("C", "token_edit_distance", grid, token_edit_distance(p, length), length)
-    grade, brier = multiple_choice(grid, c=c, alpha=alpha, n_options=n_options, crossing_params=crossing_params,
-                                   margin_sd=margin_sd, option_length=option_length)
+    grade, brier = multiple_choice(
+        grid,
+        c=c,
+        alpha=alpha,
+        n_options=n_options,
+        crossing_params=crossing_params,
+        margin_sd=margin_sd,
+        option_length=option_length,
+    )
     add("D", "multiple_choice_grade", grid, grade)
     add("D", "brier_score", grid, brier)
     longest = max(lengths)
@@ -203,8 +204,14 @@ def curves_frame(
 
 def _row(panel: str, series: str, value: Any, length: Any = None, test_size: Any = None) -> dict[str, Any]:
     """One FIGURE_COLUMNS row of a number that is not a point on a model-size axis (n_params empty)."""
-    return {"panel": panel, "series": series, "length": length, "test_size": test_size, "n_params": None,
-            "value": value}
+    return {
+        "panel": panel,
+        "series": series,
+        "length": length,
+        "test_size": test_size,
+        "n_params": None,
+        "value": value,
+    }
 
 
 def figure_numbers(
@@ -234,8 +241,15 @@ def figure_numbers(
         rows.append(_row("B", "es_accuracy", float(es_matrix(accuracy(p, length))), length))
     for length in lengths:
         rows.append(_row("C", "es_token_edit_distance", float(es_matrix(-token_edit_distance(p, length))), length))
-    grade, brier = multiple_choice(ladder, c=c, alpha=alpha, n_options=n_options, crossing_params=crossing_params,
-                                   margin_sd=margin_sd, option_length=option_length)
+    grade, brier = multiple_choice(
+        ladder,
+        c=c,
+        alpha=alpha,
+        n_options=n_options,
+        crossing_params=crossing_params,
+        margin_sd=margin_sd,
+        option_length=option_length,
+    )
     rows += [
         _row("D", "es_multiple_choice_grade", float(es_matrix(grade))),
         _row("D", "es_brier_score", float(es_matrix(-brier))),
@@ -244,8 +258,15 @@ def figure_numbers(
     ]
     for r in resolution.itertuples():
         exact = pd.isna(r.test_size)
-        rows.append(_row("F", "es_accuracy_exact" if exact else "es_accuracy_measured", r.es, r.length,
-                         None if exact else r.test_size))
+        rows.append(
+            _row(
+                "F",
+                "es_accuracy_exact" if exact else "es_accuracy_measured",
+                r.es,
+                r.length,
+                None if exact else r.test_size,
+            )
+        )
     out = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
     out["length"] = out["length"].astype("Int64")
     out["test_size"] = out["test_size"].astype("Int64")
@@ -277,29 +298,63 @@ def run(
     label: str,
 ) -> None:
     if not (alpha < 0 < c and 0 < n_min < n_max):
-        raise ValueError(f"toy: need alpha < 0 < c and 0 < n_min < n_max (got c={c}, alpha={alpha}, "
-                         f"n_min={n_min}, n_max={n_max})")
-    params = {"c": float(c), "alpha": float(alpha), "n_options": int(n_options),
-              "mc_crossing_params": float(mc_crossing_params), "mc_margin_sd": float(mc_margin_sd),
-              "mc_length": int(mc_length)}
+        raise ValueError(
+            f"toy: need alpha < 0 < c and 0 < n_min < n_max (got c={c}, alpha={alpha}, n_min={n_min}, n_max={n_max})"
+        )
+    params = {
+        "c": float(c),
+        "alpha": float(alpha),
+        "n_options": int(n_options),
+        "mc_crossing_params": float(mc_crossing_params),
+        "mc_margin_sd": float(mc_margin_sd),
+        "mc_length": int(mc_length),
+    }
     grid = np.logspace(math.log10(n_min), math.log10(n_max), int(n_grid))
     ladder = np.logspace(math.log10(n_min), math.log10(n_max), int(n_models))
     lengths = sorted({int(v) for v in lengths})
     sizes = sorted({int(v) for v in test_sizes})
-    curves = curves_frame(grid, ladder, c=params["c"], alpha=params["alpha"], lengths=lengths, test_sizes=sizes,
-                          n_options=params["n_options"], crossing_params=params["mc_crossing_params"],
-                          margin_sd=params["mc_margin_sd"], option_length=params["mc_length"])
-    table = resolution_table(ladder, c=params["c"], alpha=params["alpha"], lengths=lengths, test_sizes=sizes,
-                             zero_median_floor=float(zero_median_floor))
-    numbers = figure_numbers(ladder, table, c=params["c"], alpha=params["alpha"], lengths=lengths,
-                             n_options=params["n_options"], crossing_params=params["mc_crossing_params"],
-                             margin_sd=params["mc_margin_sd"], option_length=params["mc_length"])
+    curves = curves_frame(
+        grid,
+        ladder,
+        c=params["c"],
+        alpha=params["alpha"],
+        lengths=lengths,
+        test_sizes=sizes,
+        n_options=params["n_options"],
+        crossing_params=params["mc_crossing_params"],
+        margin_sd=params["mc_margin_sd"],
+        option_length=params["mc_length"],
+    )
+    table = resolution_table(
+        ladder,
+        c=params["c"],
+        alpha=params["alpha"],
+        lengths=lengths,
+        test_sizes=sizes,
+        zero_median_floor=float(zero_median_floor),
+    )
+    numbers = figure_numbers(
+        ladder,
+        table,
+        c=params["c"],
+        alpha=params["alpha"],
+        lengths=lengths,
+        n_options=params["n_options"],
+        crossing_params=params["mc_crossing_params"],
+        margin_sd=params["mc_margin_sd"],
+        option_length=params["mc_length"],
+    )
     plotted = pd.concat([curves, numbers], ignore_index=True).sort_values("panel", kind="mergesort")
     write_csv(plotted, figure_csv, label=label)
     write_csv(table, resolution, label=label)
     longest = table[table["length"] == max(lengths)]
-    logger.info("l=%d: ES %s", max(lengths), ", ".join(
-        f"n={'exact' if pd.isna(r.test_size) else r.test_size}: {r.es_floored:.3g}" for r in longest.itertuples()))
+    logger.info(
+        "l=%d: ES %s",
+        max(lengths),
+        ", ".join(
+            f"n={'exact' if pd.isna(r.test_size) else r.test_size}: {r.es_floored:.3g}" for r in longest.itertuples()
+        ),
+    )
 
 
 def main(snakemake) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,6 @@ emergence_threshold, min_effect, label. The digits are real images whatever the 
 so the figure has no SYNTHETIC banner; `label` says where the data come from.
 """
 
-
 import logging
 import math
 from typing import Any
@@ -23,8 +22,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 
-from scripts._common import run_rule, write_csv
-from scripts.plot_style import (
+from scripts.lib.io import run_rule, write_csv
+from scripts.lib.plot_style import (
     METRIC_PALETTE,
     es_text,
     figure_style,
@@ -93,16 +92,34 @@ def draw_panel(
     color = KIND_COLORS[facts["kind"]]
     data = points.loc[points["metric"] == metric]
     x = data["n_params"].to_numpy(dtype=float)
-    ax.fill_between(x, data["seed_min"], data["seed_max"], color=color, alpha=0.2, linewidth=0,
-                    label=f"min–max over {int(data['n_seeds'].max())} seeds")
+    ax.fill_between(
+        x,
+        data["seed_min"],
+        data["seed_max"],
+        color=color,
+        alpha=0.2,
+        linewidth=0,
+        label=f"min–max over {int(data['n_seeds'].max())} seeds",
+    )
     ax.plot(x, data["mean"], marker="o", markersize=3.5, linewidth=1.6, color=color, label="mean over seeds")
     if metric == "subset_accuracy":
         ref = accuracy_power(points, subset_size)
-        ax.plot(ref.index.to_numpy(dtype=float), ref.to_numpy(), linestyle="--", linewidth=1.1,
-                color=REFERENCE_COLOR, label=f"(mean accuracy)$^{{{subset_size}}}$")
+        ax.plot(
+            ref.index.to_numpy(dtype=float),
+            ref.to_numpy(),
+            linestyle="--",
+            linewidth=1.1,
+            color=REFERENCE_COLOR,
+            label=f"(mean accuracy)$^{{{subset_size}}}$",
+        )
     if metric == "reconstruction_mse":
-        ax.axhline(error_threshold, linestyle="--", linewidth=1.1, color=REFERENCE_COLOR,
-                   label=f"c = {error_threshold:g} (right panel)")
+        ax.axhline(
+            error_threshold,
+            linestyle="--",
+            linewidth=1.1,
+            color=REFERENCE_COLOR,
+            label=f"c = {error_threshold:g} (right panel)",
+        )
     log_x(ax, "parameters")
     # The ladders span little more than a decade: label 200, 500, 2K, 5K too.
     ax.xaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
@@ -117,15 +134,26 @@ def draw_panel(
         ax.set_ylabel(f"{name} (lower is better)")
         ax.set_ylim(0, None)
     sizes = [size_from_params(facts["model"], p) for p in x]
-    ax.set_title(f"{FAMILIES[facts['model']]} ({SIZE_NAMES[facts['model']]} {min(sizes)}–{max(sizes)}): "
-                 f"{facts['kind']} metric", loc="left")
+    ax.set_title(
+        f"{FAMILIES[facts['model']]} ({SIZE_NAMES[facts['model']]} {min(sizes)}–{max(sizes)}): {facts['kind']} metric",
+        loc="left",
+    )
     mean_row = scored.loc[(scored["metric"] == metric) & scored["subtask"].isna()].iloc[0]
     seeds = scored.loc[(scored["metric"] == metric) & scored["subtask"].notna()]
     # Rising curves leave the upper left and lower right free; the falling MSE curve the other two.
-    text_x, text_ha, legend_loc = (0.02, "left", "center left") if facts["higher_is_better"] else (
-        0.98, "right", "lower left")
-    ax.text(text_x, 0.97, score_text(mean_row, seeds), transform=ax.transAxes, ha=text_ha, va="top", fontsize=7.5,
-            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#cccccc", "alpha": 0.9})
+    text_x, text_ha, legend_loc = (
+        (0.02, "left", "center left") if facts["higher_is_better"] else (0.98, "right", "lower left")
+    )
+    ax.text(
+        text_x,
+        0.97,
+        score_text(mean_row, seeds),
+        transform=ax.transAxes,
+        ha=text_ha,
+        va="top",
+        fontsize=7.5,
+        bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#cccccc", "alpha": 0.9},
+    )
     ax.legend(loc=legend_loc, fontsize=7, frameon=True)
 
 
@@ -167,8 +195,15 @@ def run(
     scored = pd.read_parquet(emergence)
     write_csv(points, data, label=label)
     with figure_style():
-        fig = make_figure(points, scored, subset_size=subset_size, error_threshold=error_threshold,
-                          emergence_threshold=emergence_threshold, min_effect=min_effect, label=label)
+        fig = make_figure(
+            points,
+            scored,
+            subset_size=subset_size,
+            error_threshold=error_threshold,
+            emergence_threshold=emergence_threshold,
+            min_effect=min_effect,
+            label=label,
+        )
         save_figure(fig, figure)
 
 

@@ -25,7 +25,6 @@ over seeds), summary (vision_summary.json, every number under the key "vision").
 Params: subset_size, error_threshold, zero_median_floor, emergence_threshold, min_effect, label.
 """
 
-
 import logging
 import math
 from typing import Any
@@ -33,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scripts._common import run_rule, write_csv, write_json, write_parquet, write_text
-from scripts.emergence_scores import score_curves
+from scripts.lib.emergence import score_curves
+from scripts.lib.io import run_rule, write_csv, write_json, write_parquet, write_text
 from scripts.tally_metrics import to_latex
 
 logger = logging.getLogger(__name__)
@@ -48,16 +47,42 @@ METRICS: dict[str, dict[str, Any]] = {
     "accuracy": {"model": "classifier", "kind": "smooth", "higher_is_better": True, "low": 0.0, "high": 1.0},
     "subset_accuracy": {"model": "classifier", "kind": "sharp", "higher_is_better": True, "low": 0.0, "high": 1.0},
     "reconstruction_mse": {
-        "model": "autoencoder", "kind": "smooth", "higher_is_better": False, "low": math.nan, "high": math.nan,
+        "model": "autoencoder",
+        "kind": "smooth",
+        "higher_is_better": False,
+        "low": math.nan,
+        "high": math.nan,
     },
     "reconstruction_below_c": {
-        "model": "autoencoder", "kind": "sharp", "higher_is_better": True, "low": 0.0, "high": 1.0,
+        "model": "autoencoder",
+        "kind": "sharp",
+        "higher_is_better": True,
+        "low": 0.0,
+        "high": 1.0,
     },
 }
 
-CURVE_COLUMNS = ["curve_id", "family", "task", "subtask", "shots", "metric", "is_preferred", "x", "value", "y",
-                 "n_duplicates", "n_nan_dropped", "oriented", "known_metric", "higher_is_better", "low_score",
-                 "high_score", "metric_low", "metric_high"]
+CURVE_COLUMNS = [
+    "curve_id",
+    "family",
+    "task",
+    "subtask",
+    "shots",
+    "metric",
+    "is_preferred",
+    "x",
+    "value",
+    "y",
+    "n_duplicates",
+    "n_nan_dropped",
+    "oriented",
+    "known_metric",
+    "higher_is_better",
+    "low_score",
+    "high_score",
+    "metric_low",
+    "metric_high",
+]
 
 
 def metric_label(metric: str, *, subset_size: int, error_threshold: float) -> str:
@@ -258,10 +283,29 @@ def vision_summary(
 
 def latex_table(table: pd.DataFrame, *, label: str, emergence_threshold: Any, min_effect: float) -> str:
     """The booktabs version of the table (the columns a reader needs)."""
-    view = table[["model", "definition", "kind", "value_smallest", "value_largest", "es", "threshold", "emergent",
-                  "es_seed_min", "es_seed_max"]].rename(
-        columns={"definition": "metric", "value_smallest": "smallest model", "value_largest": "largest model",
-                 "es_seed_min": "ES min (seeds)", "es_seed_max": "ES max (seeds)", "es": "ES"})
+    view = table[
+        [
+            "model",
+            "definition",
+            "kind",
+            "value_smallest",
+            "value_largest",
+            "es",
+            "threshold",
+            "emergent",
+            "es_seed_min",
+            "es_seed_max",
+        ]
+    ].rename(
+        columns={
+            "definition": "metric",
+            "value_smallest": "smallest model",
+            "value_largest": "largest model",
+            "es_seed_min": "ES min (seeds)",
+            "es_seed_max": "ES max (seeds)",
+            "es": "ES",
+        }
+    )
     criterion = "ES > n_points - 1" if str(emergence_threshold) == "auto" else f"ES > {emergence_threshold}"
     caption = (
         "Emergence scores of small MLPs on scikit-learn digits under a smooth and a sharp metric (Mirage Sec. 5). "
@@ -298,15 +342,18 @@ def run(
     write_parquet(points, curves, label=label)
     write_parquet(scored, emergence, label=label)
     write_csv(table, table_csv, label=label)
-    write_text(table_tex, latex_table(table, label=label, emergence_threshold=emergence_threshold,
-                                      min_effect=min_effect))
+    write_text(
+        table_tex, latex_table(table, label=label, emergence_threshold=emergence_threshold, min_effect=min_effect)
+    )
     write_json(
         summary,
         vision_summary(
             table,
             n_test=int(clf["example"].nunique()),
-            sizes={"classifier": sorted(int(s) for s in clf["size"].unique()),
-                   "autoencoder": sorted(int(s) for s in ae["size"].unique())},
+            sizes={
+                "classifier": sorted(int(s) for s in clf["size"].unique()),
+                "autoencoder": sorted(int(s) for s in ae["size"].unique()),
+            },
             seeds=sorted(int(s) for s in clf["seed"].unique()),
             subset_size=subset_size,
             error_threshold=error_threshold,
@@ -318,8 +365,16 @@ def run(
     for row in table.itertuples(index=False):
         logger.info(
             "%s %s (%s): ES %.3g (threshold %.3g) -> %s; seeds ES %.3g..%.3g, %d/%d emergent",
-            row.model, row.metric, row.kind, row.es, row.threshold, "emergent" if row.emergent else "not emergent",
-            row.es_seed_min, row.es_seed_max, row.n_seeds_emergent, row.n_seeds,
+            row.model,
+            row.metric,
+            row.kind,
+            row.es,
+            row.threshold,
+            "emergent" if row.emergent else "not emergent",
+            row.es_seed_min,
+            row.es_seed_max,
+            row.n_seeds_emergent,
+            row.n_seeds,
         )
 
 

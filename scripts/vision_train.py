@@ -24,7 +24,6 @@ Output: outcomes (parquet). Params: model, sizes, seeds, test_fraction, split_se
 learning_rate, label.
 """
 
-
 import logging
 import warnings
 from collections.abc import Sequence
@@ -37,7 +36,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_limits
 
-from scripts._common import run_rule, write_parquet
+from scripts.lib.io import run_rule, write_parquet
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +100,12 @@ def train_ladder(
         warnings.simplefilter("ignore", ConvergenceWarning)
         for size in sorted(int(s) for s in sizes):
             for seed in sorted(int(s) for s in seeds):
-                common = {"hidden_layer_sizes": (size,), "max_iter": max_iter, "learning_rate_init": learning_rate,
-                          "random_state": seed}
+                common = {
+                    "hidden_layer_sizes": (size,),
+                    "max_iter": max_iter,
+                    "learning_rate_init": learning_rate,
+                    "random_state": seed,
+                }
                 if model == "classifier":
                     net = MLPClassifier(**common).fit(x_train, y_train)
                     predicted = net.predict(x_test)
@@ -115,8 +118,14 @@ def train_ladder(
                 n_budget_stops += int(net.n_iter_ >= max_iter)
                 frames.append(
                     pd.DataFrame(
-                        {"size": size, "n_params": n_params, "seed": seed, "example": examples, "label": y_test,
-                         **outcome}
+                        {
+                            "size": size,
+                            "n_params": n_params,
+                            "seed": seed,
+                            "example": examples,
+                            "label": y_test,
+                            **outcome,
+                        }
                     )
                 )
     outcomes = pd.concat(frames, ignore_index=True)
@@ -152,7 +161,9 @@ def run(
         logger.info(
             "%d of %d fits used the whole budget of max_iter=%d epochs before sklearn's convergence test "
             "(ConvergenceWarning silenced: a fixed budget for every size is intended)",
-            n_budget_stops, n_fits, max_iter,
+            n_budget_stops,
+            n_fits,
+            max_iter,
         )
     if model == "classifier":
         acc = table.groupby("size")["correct"].mean()

@@ -1,38 +1,10 @@
-"""Shared fixtures: run the real snakemake CLI in a temporary copy of the project's config."""
+"""Shared fixtures: one full sample run for the integration tests."""
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def snakemake_env(tmp: Path) -> dict[str, str]:
-    """Environment for a snakemake subprocess that writes nothing to the home directory."""
-    env = dict(os.environ)
-    env["XDG_CACHE_HOME"] = str(tmp / ".cache")
-    env["MPLCONFIGDIR"] = str(tmp / ".mpl")
-    env.pop("GITHUB_TOKEN", None)
-    return env
-
-
-def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
-    """`python -m snakemake -s ROOT/Snakefile -d workdir ARGS`; on failure, show the stderr tail."""
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=snakemake_env(workdir), timeout=timeout)
-    if check and proc.returncode != 0:
-        pytest.fail(f"snakemake {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-4000:]}", pytrace=False)
-    return proc
-
-
-def make_workdir(path: Path) -> Path:
-    """A working directory with a copy of config/ (as a user's checkout would have)."""
-    shutil.copytree(ROOT / "config", path / "config")
-    return path
+from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 
 @pytest.fixture(scope="session")

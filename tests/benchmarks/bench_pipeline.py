@@ -42,10 +42,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
-from scripts._common import load_metric_facts  # noqa: E402
 from scripts.build_curves import build_curves  # noqa: E402
-from scripts.emergence_scores import score_curves  # noqa: E402
-from scripts.manifest import find_results_files, task_of  # noqa: E402
+from scripts.lib.emergence import score_curves  # noqa: E402
+from scripts.lib.io import load_metric_facts  # noqa: E402
+from scripts.lib.manifest import find_results_files, task_of  # noqa: E402
 from scripts.parse_scores import COLUMNS as PARSED_COLUMNS  # noqa: E402
 from scripts.parse_scores import parse_files  # noqa: E402
 from scripts.synthesize_sample import run as synthesize_sample  # noqa: E402

@@ -1,7 +1,7 @@
 # Config validation, the run name, target lists and input functions. No rules here.
 from snakemake.utils import validate
 
-from scripts.workflow_config import (
+from scripts.lib.workflow_config import (
     check_config,
     coerce_cli_strings,
     data_label,
@@ -26,7 +26,7 @@ def _resolve_commit() -> str | None:
     ref = config["github"]["ref"]
     if is_commit_sha(ref):
         return ref
-    from scripts.github_source import resolve_commit
+    from scripts.lib.github_source import resolve_commit
 
     return resolve_commit(
         api_url=config["github"]["api_url"],

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from scripts import vision_figure, vision_scores, vision_train
-from scripts._common import read_csv
-from scripts.emergence_scores import score_curves
+from scripts.lib.emergence import score_curves
+from scripts.lib.io import read_csv
 from scripts.vision_scores import (
     CURVE_COLUMNS,
     emergence_table,
@@ -21,13 +21,31 @@ from scripts.vision_scores import (
     vision_curves,
 )
 from scripts.vision_train import autoencoder_params, classifier_params, per_image_mse, size_from_params
-from tests.conftest import make_workdir, run_snakemake
+from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 LABEL = "test digits"
 # The columns of results/<run>/curves.parquet (scripts/build_curves.py), in order.
-BIGBENCH_CURVE_COLUMNS = ["curve_id", "family", "task", "subtask", "shots", "metric", "is_preferred", "x", "value",
-                          "y", "n_duplicates", "n_nan_dropped", "oriented", "known_metric", "higher_is_better",
-                          "low_score", "high_score", "metric_low", "metric_high"]
+BIGBENCH_CURVE_COLUMNS = [
+    "curve_id",
+    "family",
+    "task",
+    "subtask",
+    "shots",
+    "metric",
+    "is_preferred",
+    "x",
+    "value",
+    "y",
+    "n_duplicates",
+    "n_nan_dropped",
+    "oriented",
+    "known_metric",
+    "higher_is_better",
+    "low_score",
+    "high_score",
+    "metric_low",
+    "metric_high",
+]
 
 
 # --- metrics -----------------------------------------------------------------------------------------
@@ -116,8 +134,17 @@ def hand_outcomes() -> tuple[pd.DataFrame, pd.DataFrame]:
     clf_rows = []
     for size, n_correct in zip([1, 2, 3, 4], [1, 3, 5, 7], strict=True):
         for example in range(8):
-            clf_rows.append({"size": size, "n_params": classifier_params(size), "seed": 0, "example": example,
-                             "label": example, "predicted": example, "correct": example < n_correct})
+            clf_rows.append(
+                {
+                    "size": size,
+                    "n_params": classifier_params(size),
+                    "seed": 0,
+                    "example": example,
+                    "label": example,
+                    "predicted": example,
+                    "correct": example < n_correct,
+                }
+            )
     mse = {1: [0.5] * 4, 2: [0.375] * 4, 3: [0.25] * 4, 4: [0.0625, 0.0625, 0.0625, 0.3125]}
     ae_rows = [
         {"size": size, "n_params": autoencoder_params(size), "seed": 0, "example": i, "label": i, "mse": value}
@@ -145,8 +172,10 @@ def test_hand_ladder_metrics_curves_and_emergence():
     mse = curves[curves.metric == "reconstruction_mse"]
     assert mse["oriented"].all() and not mse["higher_is_better"].any()
     assert (mse["y"] == -mse["value"]).all()
-    assert (curves.loc[curves.metric != "reconstruction_mse", "y"] == curves.loc[curves.metric != "reconstruction_mse",
-                                                                                 "value"]).all()
+    assert (
+        curves.loc[curves.metric != "reconstruction_mse", "y"]
+        == curves.loc[curves.metric != "reconstruction_mse", "value"]
+    ).all()
     assert curves.groupby("curve_id")["subtask"].first().isna().sum() == 4  # one mean curve per metric
 
     scored = score_curves(curves, zero_median_floor=0.01, emergence_threshold="auto", min_effect=0.05)
@@ -178,8 +207,15 @@ def digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-TINY = {"sizes": [1, 2, 4, 8], "seeds": [0, 1], "test_fraction": 0.5, "split_seed": 0, "max_iter": 5,
-        "learning_rate": 0.01, "label": LABEL}
+TINY = {
+    "sizes": [1, 2, 4, 8],
+    "seeds": [0, 1],
+    "test_fraction": 0.5,
+    "split_seed": 0,
+    "max_iter": 5,
+    "learning_rate": 0.01,
+    "label": LABEL,
+}
 
 
 def run_tiny(out) -> dict[str, object]:
@@ -198,14 +234,31 @@ def run_tiny(out) -> dict[str, object]:
     }
     for model in vision_train.MODELS:
         vision_train.run(outcomes=str(paths[model]), model=model, **TINY)
-    knobs = {"subset_size": 5, "error_threshold": 0.03, "emergence_threshold": "auto", "min_effect": 0.05,
-             "label": LABEL}
-    vision_scores.run(classifier=str(paths["classifier"]), autoencoder=str(paths["autoencoder"]),
-                      curves=str(paths["curves"]), emergence=str(paths["emergence"]),
-                      table_csv=str(paths["table_csv"]), table_tex=str(paths["table_tex"]),
-                      summary=str(paths["summary"]), zero_median_floor=0.01, **knobs)
-    vision_figure.run(curves=str(paths["curves"]), emergence=str(paths["emergence"]),
-                      figure=[str(paths["png"]), str(paths["pdf"])], data=str(paths["data"]), **knobs)
+    knobs = {
+        "subset_size": 5,
+        "error_threshold": 0.03,
+        "emergence_threshold": "auto",
+        "min_effect": 0.05,
+        "label": LABEL,
+    }
+    vision_scores.run(
+        classifier=str(paths["classifier"]),
+        autoencoder=str(paths["autoencoder"]),
+        curves=str(paths["curves"]),
+        emergence=str(paths["emergence"]),
+        table_csv=str(paths["table_csv"]),
+        table_tex=str(paths["table_tex"]),
+        summary=str(paths["summary"]),
+        zero_median_floor=0.01,
+        **knobs,
+    )
+    vision_figure.run(
+        curves=str(paths["curves"]),
+        emergence=str(paths["emergence"]),
+        figure=[str(paths["png"]), str(paths["pdf"])],
+        data=str(paths["data"]),
+        **knobs,
+    )
     return paths
 
 
@@ -250,13 +303,16 @@ def test_schema_fills_vision_defaults_and_rejects_typos():
     import yaml
     from snakemake.utils import validate
 
-    from tests.conftest import ROOT
+    from tests.helpers.snakemake_cli import ROOT
 
     schema = str(ROOT / "workflow/schemas/config.schema.yaml")
     config = {"source": "sample", "vision": {"classifier": {"max_iter": 7}}}
     validate(config, schema, set_default=True)
-    assert config["vision"]["classifier"] == {"max_iter": 7, "widths": [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
-                                              "learning_rate": 0.001}
+    assert config["vision"]["classifier"] == {
+        "max_iter": 7,
+        "widths": [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
+        "learning_rate": 0.001,
+    }
     assert config["vision"]["subset_size"] == 5 and config["vision"]["autoencoder"]["max_iter"] == 500
     with open(ROOT / "config/config.yaml", encoding="utf-8") as fh:
         shipped = yaml.safe_load(fh)["vision"]
@@ -265,7 +321,6 @@ def test_schema_fills_vision_defaults_and_rejects_typos():
     assert shipped == defaults["vision"]  # config.yaml and the schema agree
     with pytest.raises(Exception, match="seed"):
         validate({"source": "sample", "vision": {"seed": [1]}}, schema, set_default=True)
-
 
 
 VISION_OUTPUTS = [

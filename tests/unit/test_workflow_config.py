@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.workflow_config import (
+from scripts.lib.workflow_config import (
     ConfigError,
     check_config,
     coerce_cli_strings,
@@ -15,7 +15,7 @@ from scripts.workflow_config import (
     run_name,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 
@@ -68,8 +68,15 @@ def test_run_names_and_labels():
 def test_command_line_strings_are_coerced_to_the_schema_type():
     # `--config orient_metrics=false` and `--config sample={seed: 1}` arrive as strings.
     schema = load_schema(SCHEMA)
-    cfg = config(orient_metrics="false", sample={"scale": "small", "seed": "1"}, emergence_threshold="auto",
-                 triplet_rule="2", min_effect="0.1", shots=["0", "3"], families=["1b"])
+    cfg = config(
+        orient_metrics="false",
+        sample={"scale": "small", "seed": "1"},
+        emergence_threshold="auto",
+        triplet_rule="2",
+        min_effect="0.1",
+        shots=["0", "3"],
+        families=["1b"],
+    )
     coerced = coerce_cli_strings(cfg, schema)
     assert coerced["orient_metrics"] is False and coerced["sample"]["seed"] == 1
     assert coerced["emergence_threshold"] == "auto" and coerced["triplet_rule"] == 2

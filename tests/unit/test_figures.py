@@ -1,4 +1,4 @@
-"""Tests of the figure scripts and scripts/plot_style.py: task choice, partners, byte-identical files."""
+"""Tests of the figure scripts and scripts/lib/plot_style.py: task choice, partners, byte-identical files."""
 
 import math
 from pathlib import Path
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from scripts import figure_fig5a, figure_fig5b, figure_fig5c, figure_fig6, figure_gallery
-from scripts._common import load_metric_facts, read_csv, write_csv
-from scripts.plot_style import (
+from scripts.lib.io import load_metric_facts, read_csv, write_csv
+from scripts.lib.plot_style import (
     METRIC_PALETTE,
     SYNTHETIC_BANNER,
     figure_style,
@@ -18,7 +18,7 @@ from scripts.plot_style import (
     threshold_text,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FACTS = load_metric_facts(ROOT / "config" / "metrics.yaml")
 MCG = "multiple_choice_grade"
 ESM = "exact_str_match"

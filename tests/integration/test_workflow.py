@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts._common import parquet_label, read_csv
-from tests.conftest import make_workdir, run_snakemake
+from scripts.lib.io import parquet_label, read_csv
+from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 pytestmark = pytest.mark.integration
 

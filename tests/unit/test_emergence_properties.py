@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
 from scripts.build_curves import build_curves
-from scripts.emergence_scores import score_curves
+from scripts.lib.emergence import score_curves
 
 PROPERTY = settings(
     derandomize=True,

@@ -19,9 +19,8 @@ from typing import Any
 
 import pytest
 
-from scripts._common import read_csv
 from scripts.download_files import run
-from scripts.github_source import (
+from scripts.lib.github_source import (
     DownloadError,
     GitHubClient,
     Progress,
@@ -31,8 +30,9 @@ from scripts.github_source import (
     resolve_commit,
     select_results_entries,
 )
-from scripts.manifest import build_manifest, find_results_files, is_results_file
-from tests.github_mirror import (
+from scripts.lib.io import read_csv
+from scripts.lib.manifest import build_manifest, find_results_files, is_results_file
+from tests.helpers.github_mirror import (
     Body,
     Drop,
     GitHubMirror,
@@ -183,7 +183,7 @@ def test_progress_line_on_a_terminal(caplog: pytest.LogCaptureFixture) -> None:
 
     stream = Terminal()
     progress = Progress(4, 4_000_000, stream=stream)
-    with caplog.at_level(logging.INFO, logger="scripts.github_source"):
+    with caplog.at_level(logging.INFO, logger="scripts.lib.github_source"):
         for _ in range(4):
             progress.add(1_000_000)
         progress.close()
@@ -516,7 +516,7 @@ def test_fetch_files_with_no_entries_makes_no_request(mirror: GitHubMirror, cach
 @pytest.mark.integration
 def test_download_rule_under_snakemake(source: Path, mirror: GitHubMirror, tmp_path: Path) -> None:
     """The rule script runs as Snakemake runs it, and writes the same manifest as list_files would."""
-    from tests.conftest import make_workdir, run_snakemake
+    from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
     workdir = make_workdir(tmp_path / "workdir")
     configfile = tmp_path / "github.yaml"  # nested numbers need a configfile (--config gives strings)

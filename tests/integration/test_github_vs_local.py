@@ -5,18 +5,23 @@ import time
 import pandas as pd
 import pytest
 
-from scripts._common import read_csv
+from scripts.lib.io import read_csv
 from scripts.synthesize_sample import run as synthesize
-from tests.conftest import ROOT, make_workdir, run_snakemake
-from tests.github_mirror import GitHubMirror
+from tests.helpers.github_mirror import GitHubMirror
+from tests.helpers.snakemake_cli import ROOT, make_workdir, run_snakemake
 
 pytestmark = pytest.mark.integration
 
 
 def test_mirror_download_parses_to_the_same_table_as_a_local_clone(tmp_path):
     clone = tmp_path / "clone"
-    synthesize(task_metadata=str(ROOT / "config/bigbench_task_metadata.csv"), snapshot=str(clone), scale="small",
-               seed=3, annotations=str(ROOT / "config/annotations/wei2022_emergent_bigbench_tasks.csv"))
+    synthesize(
+        task_metadata=str(ROOT / "config/bigbench_task_metadata.csv"),
+        snapshot=str(clone),
+        scale="small",
+        seed=3,
+        annotations=str(ROOT / "config/annotations/wei2022_emergent_bigbench_tasks.csv"),
+    )
     workdir = make_workdir(tmp_path / "work")
     with GitHubMirror(clone) as mirror:
         configfile = tmp_path / "github.yaml"

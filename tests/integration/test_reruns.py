@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, run_snakemake
+from tests.helpers.snakemake_cli import ROOT, run_snakemake
 
 pytestmark = pytest.mark.integration
 
@@ -98,8 +98,11 @@ def output_digests(run_dir: Path) -> dict[str, str]:
     digests = {}
     for path in sorted(run_dir.rglob("*")):
         rel = path.relative_to(run_dir).as_posix()
-        if path.is_file() and not rel.startswith("benchmarks/") and (not rel.startswith("logs/") or
-                                                                    rel.endswith(".csv")):
+        if (
+            path.is_file()
+            and not rel.startswith("benchmarks/")
+            and (not rel.startswith("logs/") or rel.endswith(".csv"))
+        ):
             digests[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return digests
 
@@ -127,8 +130,9 @@ def test_report_zip_lists_every_figure_and_table(finished_run):
 
 
 def test_slurm_profile_passes_a_dry_run(finished_run):
-    proc = run_snakemake(finished_run, "--profile", str(ROOT / "workflow/profiles/slurm"), "-n", "--config",
-                         "source=sample")
+    proc = run_snakemake(
+        finished_run, "--profile", str(ROOT / "workflow/profiles/slurm"), "-n", "--config", "source=sample"
+    )
     assert "Nothing to be done" in proc.stdout
 
 

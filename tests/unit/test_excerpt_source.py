@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from scripts._common import parquet_label, read_csv
 from scripts.excerpt_source import (
     BIG_G_LADDER,
     MAYBE_SUBTASK_LABEL,
@@ -36,12 +35,13 @@ from scripts.excerpt_source import (
     size_from_name,
     split_model_label,
 )
+from scripts.lib.io import parquet_label, read_csv
+from scripts.lib.score_table import add_value_se, binomial_se, preferred_metric_from_metadata
+from scripts.lib.workflow_config import ConfigError, check_config, data_label, run_name
 from scripts.parse_scores import COLUMNS
-from scripts.score_table import add_value_se, binomial_se, preferred_metric_from_metadata
-from scripts.workflow_config import ConfigError, check_config, data_label, run_name
-from tests.conftest import make_workdir, run_snakemake
+from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXCERPTS = ROOT.parent / "shared" / "data" / "real_excerpts"
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 METADATA = ROOT / "config" / "bigbench_task_metadata.csv"
@@ -55,8 +55,20 @@ needs_excerpts = pytest.mark.skipif(
 )
 
 # BIGBENCH_FORMAT.md: real non_embedding_params of the BIG-G dense ladder, 2m -> 128b.
-LADDER_DOC = [2098048, 16780288, 56629632, 134228992, 262161280, 453009408, 1073784832, 2097218560, 3623973888,
-              8590102528, 28991404032, 137440272384]
+LADDER_DOC = [
+    2098048,
+    16780288,
+    56629632,
+    134228992,
+    262161280,
+    453009408,
+    1073784832,
+    2097218560,
+    3623973888,
+    8590102528,
+    28991404032,
+    137440272384,
+]
 
 
 # --- families, names and sizes -----------------------------------------------------------------
@@ -142,8 +154,9 @@ def test_shipped_model_sizes_are_valid_and_cited():
 
 
 def test_check_model_sizes_rejects_a_bad_kind(tmp_path):
-    bad = pd.DataFrame([["GPT", "x", 1e9, "guess", "me"]], columns=["family", "model_name", "params", "size_kind",
-                                                                  "source"])
+    bad = pd.DataFrame(
+        [["GPT", "x", 1e9, "guess", "me"]], columns=["family", "model_name", "params", "size_kind", "source"]
+    )
     with pytest.raises(ExcerptError, match="size_kind 'guess' is not one of"):
         check_model_sizes(bad, "model_sizes.csv")
 
@@ -162,8 +175,13 @@ def test_binomial_se_hand_values():
 def test_add_value_se_only_for_proportion_metrics():
     scores = pd.DataFrame(
         {
-            "metric": ["multiple_choice_grade", "bleu", "calibration_multiple_choice_brier_score", "mystery",
-                       "exact_str_match"],
+            "metric": [
+                "multiple_choice_grade",
+                "bleu",
+                "calibration_multiple_choice_brier_score",
+                "mystery",
+                "exact_str_match",
+            ],
             "value": [0.5, 40.0, 0.1, 0.5, 0.9],
             "n_examples": pd.array([100, 100, 400, 100, pd.NA], dtype="Int64"),
         }
@@ -181,8 +199,16 @@ def test_preferred_metric_from_metadata():
         {
             "task": ["a", "b", "b", "b", "b", "c", "c", "d"],
             "subtask": [None, None, "x", "y", "z", "x", "y", None],
-            "preferred_score": ["exact_str_match", None, "multiple_choice_grade", "multiple_choice_grade",
-                                "exact_str_match", "rougeLsum", "bleu", None],
+            "preferred_score": [
+                "exact_str_match",
+                None,
+                "multiple_choice_grade",
+                "multiple_choice_grade",
+                "exact_str_match",
+                "rougeLsum",
+                "bleu",
+                None,
+            ],
             "metrics": [""] * 8,
             "n_examples": [1] * 8,
         }
@@ -205,8 +231,15 @@ def test_preferred_metric_of_the_real_metadata():
 
 
 def audit_doc(**task_overrides):
-    task = {"task": "t1", "N": 100, "chance_p": 0.25, "shots": 3, "acc_by_scale": [0.25, 0.26, 0.25, 0.60],
-            "params_by_scale": [float(p) for p in LADDER_DOC[:4]], "verdict": "ignored"}
+    task = {
+        "task": "t1",
+        "N": 100,
+        "chance_p": 0.25,
+        "shots": 3,
+        "acc_by_scale": [0.25, 0.26, 0.25, 0.60],
+        "params_by_scale": [float(p) for p in LADDER_DOC[:4]],
+        "verdict": "ignored",
+    }
     task.update(task_overrides)
     return {"summary": {}, "mc_tasks": [task]}
 
@@ -225,10 +258,14 @@ def test_load_audit_reads_the_used_fields():
         (b'{"mc_tasks": [', "a.json: $: invalid JSON"),
         (b'{"tasks": []}', "a.json: $.mc_tasks: expected a non-empty list"),
         (json.dumps(audit_doc(N="many")).encode(), "a.json: $.mc_tasks[0].N: expected a positive integer"),
-        (json.dumps(audit_doc(acc_by_scale=[0.1, 0.2])).encode(),
-         "a.json: $.mc_tasks[0].acc_by_scale: 2 values but params_by_scale has 4"),
-        (json.dumps(audit_doc(acc_by_scale=[0.1, 0.2, 1.5, 0.3])).encode(),
-         "a.json: $.mc_tasks[0].acc_by_scale[2]: expected a multiple_choice_grade in [0, 1]"),
+        (
+            json.dumps(audit_doc(acc_by_scale=[0.1, 0.2])).encode(),
+            "a.json: $.mc_tasks[0].acc_by_scale: 2 values but params_by_scale has 4",
+        ),
+        (
+            json.dumps(audit_doc(acc_by_scale=[0.1, 0.2, 1.5, 0.3])).encode(),
+            "a.json: $.mc_tasks[0].acc_by_scale[2]: expected a multiple_choice_grade in [0, 1]",
+        ),
         (json.dumps(audit_doc(chance_p=1)).encode(), "a.json: $.mc_tasks[0].chance_p: expected a number in [0, 1)"),
     ],
 )
@@ -246,8 +283,11 @@ def test_missing_file_is_named(tmp_path):
 def test_load_bigbench_csv_long_form_drops_empty_cells():
     text = "model,t1,t2\nBIG-G T=0 2m,0.5,\nGPT GPT-3 Small,0.25,0.75\n"
     long = load_bigbench_csv(text.encode(), "b.csv")
-    assert long.values.tolist() == [["BIG-G T=0 2m", "t1", 0.5], ["GPT GPT-3 Small", "t1", 0.25],
-                                    ["GPT GPT-3 Small", "t2", 0.75]]
+    assert long.values.tolist() == [
+        ["BIG-G T=0 2m", "t1", 0.5],
+        ["GPT GPT-3 Small", "t1", 0.25],
+        ["GPT GPT-3 Small", "t2", 0.75],
+    ]
 
 
 @pytest.mark.parametrize(
@@ -294,8 +334,9 @@ def tiny_inputs(bench_t1_2m="0.25"):
 
 def test_build_excerpt_scores_on_a_tiny_pair():
     audit, bench, sizes = tiny_inputs()
-    scores, models, overlap = build_excerpt_scores(audit, bench, metadata=METADATA_TINY, sizes=sizes,
-                                                   metric_facts=FACTS)
+    scores, models, overlap = build_excerpt_scores(
+        audit, bench, metadata=METADATA_TINY, sizes=sizes, metric_facts=FACTS
+    )
     assert list(scores.columns) == OUTPUT_COLUMNS == [*COLUMNS, "n_examples", "value_se"]
     # 4 audit rows (t1, BIG-G T=0, 3-shot) + bigbench.csv: 5 models x 3 tasks = 15, minus the 4 t1 values
     # of BIG-G T=0 that the audit also holds -> 4 + 11 = 15 rows.
@@ -380,9 +421,15 @@ def test_excerpt_missing_file_is_named(tmp_path):
 def run_on(directory: Path, out: Path) -> dict[str, Path]:
     paths = {k: out / f"{k}.csv" for k in ("bad_files", "manifest", "models", "overlap")}
     paths["scores"] = out / "scores.parquet"
-    run(audit=str(directory / "audit_table.json"), bigbench=str(directory / "bigbench.csv"),
-        task_metadata=str(METADATA), model_sizes=str(SIZES), metrics=str(METRICS),
-        **{k: str(v) for k, v in paths.items()}, label="test label")
+    run(
+        audit=str(directory / "audit_table.json"),
+        bigbench=str(directory / "bigbench.csv"),
+        task_metadata=str(METADATA),
+        model_sizes=str(SIZES),
+        metrics=str(METRICS),
+        **{k: str(v) for k, v in paths.items()},
+        label="test label",
+    )
     return paths
 
 
@@ -431,8 +478,16 @@ SIZE_ORDER = {
     "BIG-G T=0": ["2m", "16m", "53m", "125m", "244m", "422m", "1b", "2b", "4b", "8b", "27b", "128b"],
     "BIG-G T=1": ["2m", "16m", "53m", "125m", "244m", "422m", "1b", "2b", "4b", "8b", "27b", "128b"],
     "BIG-G sparse": ["2m", "16m", "53m", "125m", "244m", "422m", "1b", "2b", "4b", "8b"],
-    "GPT": ["GPT-3 Small", "GPT-3 Medium", "GPT-3 Large", "GPT-3 XL", "GPT-3 3B", "GPT-3 6B", "GPT-3 13B",
-            "GPT-3 200B"],
+    "GPT": [
+        "GPT-3 Small",
+        "GPT-3 Medium",
+        "GPT-3 Large",
+        "GPT-3 XL",
+        "GPT-3 3B",
+        "GPT-3 6B",
+        "GPT-3 13B",
+        "GPT-3 200B",
+    ],
     "Gopher": ["44M", "117M", "417M", "1.4B", "7.1B", "280B"],
 }
 
@@ -479,16 +534,31 @@ def excerpt_run(tmp_path_factory):
     if not (EXCERPTS / "audit_table.json").is_file() or not (EXCERPTS / "bigbench.csv").is_file():
         pytest.skip(f"the real BIG-bench extracts are not at {EXCERPTS}")
     workdir = make_workdir(tmp_path_factory.mktemp("excerpt_run"))
-    run_snakemake(workdir, "-c2", "--config", "source=excerpt", f"excerpt={{path: {EXCERPTS}}}", "--",
-                  "results/excerpt/emergence.csv", "results/excerpt/tables/excerpt_models.csv",
-                  "results/excerpt/tables/excerpt_overlap.csv")
+    run_snakemake(
+        workdir,
+        "-c2",
+        "--config",
+        "source=excerpt",
+        f"excerpt={{path: {EXCERPTS}}}",
+        "--",
+        "results/excerpt/emergence.csv",
+        "results/excerpt/tables/excerpt_models.csv",
+        "results/excerpt/tables/excerpt_overlap.csv",
+    )
     return workdir / "results" / "excerpt"
 
 
 @pytest.mark.integration
 def test_excerpt_run_outputs_are_labelled(excerpt_run):
-    for name in ["scores.parquet", "curves.parquet", "emergence.parquet", "manifest.csv", "logs/bad_files.csv",
-                 "logs/excerpt_source.log", "tables/excluded_curves.csv"]:
+    for name in [
+        "scores.parquet",
+        "curves.parquet",
+        "emergence.parquet",
+        "manifest.csv",
+        "logs/bad_files.csv",
+        "logs/excerpt_source.log",
+        "tables/excluded_curves.csv",
+    ]:
         assert (excerpt_run / name).is_file(), name
     assert parquet_label(excerpt_run / "scores.parquet").startswith("real BIG-bench scores, third-party extract")
     for name in ["emergence.csv", "tables/excerpt_models.csv", "tables/excerpt_overlap.csv", "manifest.csv"]:
@@ -528,8 +598,9 @@ def test_missing_excerpt_file_stops_naming_it(tmp_path):
     partial = tmp_path / "partial"
     partial.mkdir()
     shutil.copy(EXCERPTS / "audit_table.json", partial)
-    proc = run_snakemake(make_workdir(tmp_path / "wd"), "-n", "--config", "source=excerpt",
-                         f"excerpt={{path: {partial}}}", check=False)
+    proc = run_snakemake(
+        make_workdir(tmp_path / "wd"), "-n", "--config", "source=excerpt", f"excerpt={{path: {partial}}}", check=False
+    )
     assert proc.returncode != 0
     output = proc.stdout + proc.stderr
     assert "config key 'excerpt.path'" in output and "bigbench.csv" in output
@@ -543,8 +614,16 @@ def test_malformed_excerpt_file_stops_the_run_naming_it(tmp_path):
     shutil.copy(EXCERPTS / "audit_table.json", broken)
     (broken / "bigbench.csv").write_text("model,winowhy\nGPT GPT-3 XL,lots\n")
     workdir = make_workdir(tmp_path / "wd")
-    proc = run_snakemake(workdir, "-c1", "--config", "source=excerpt", f"excerpt={{path: {broken}}}", "--",
-                         "results/excerpt/scores.parquet", check=False)
+    proc = run_snakemake(
+        workdir,
+        "-c1",
+        "--config",
+        "source=excerpt",
+        f"excerpt={{path: {broken}}}",
+        "--",
+        "results/excerpt/scores.parquet",
+        check=False,
+    )
     assert proc.returncode != 0
     log = (workdir / "results" / "excerpt" / "logs" / "excerpt_source.log").read_text()
     assert "bigbench.csv: line 2 (GPT GPT-3 XL), column winowhy: not a number: 'lots'" in log

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts._common import read_csv
-from scripts.emergence_scores import es_matrix
 from scripts.figure_toy import es_label, plot_toy
 from scripts.figure_toy import run as draw_toy
-from scripts.plot_style import SYNTHETIC_BANNER
+from scripts.lib.emergence import es_matrix
+from scripts.lib.io import read_csv
+from scripts.lib.plot_style import SYNTHETIC_BANNER
 from scripts.toy_model import (
     accuracy,
     figure_numbers,
@@ -43,12 +43,14 @@ def test_accuracy_and_edit_distance_closed_form():
 def test_multiple_choice_at_the_crossing_size():
     # margin 0 at N*: grade = 1/4 + 3/4 * Phi(0) = 0.625; q = 1/4 + 3/4 * sigmoid(0) = 0.625;
     # Brier = 4/3 * (1 - 0.625)^2 = 0.1875
-    grade, brier = multiple_choice(np.array([1e10]), c=C, alpha=ALPHA, n_options=4, crossing_params=1e10,
-                                   margin_sd=0.1, option_length=1)
+    grade, brier = multiple_choice(
+        np.array([1e10]), c=C, alpha=ALPHA, n_options=4, crossing_params=1e10, margin_sd=0.1, option_length=1
+    )
     assert grade == pytest.approx([0.625]) and brier == pytest.approx([0.1875])
     # far below / above: grade -> chance / 1, Brier of a sure right answer -> 0
-    grade, brier = multiple_choice(np.array([1e6, 1e16]), c=C, alpha=ALPHA, n_options=4, crossing_params=1e10,
-                                   margin_sd=0.1, option_length=20)
+    grade, brier = multiple_choice(
+        np.array([1e6, 1e16]), c=C, alpha=ALPHA, n_options=4, crossing_params=1e10, margin_sd=0.1, option_length=20
+    )
     assert grade == pytest.approx([0.25, 1.0], abs=1e-6) and brier[1] == pytest.approx(0.0, abs=1e-6)
 
 
@@ -74,8 +76,17 @@ def test_resolution_table_small_test_sets_read_zero_and_look_emergent():
 def test_figure_numbers_by_hand():
     ladder = np.logspace(7, 12, 12)
     table = resolution_table(ladder, c=C, alpha=ALPHA, lengths=[1, 3], test_sizes=[10], zero_median_floor=0.01)
-    numbers = figure_numbers(ladder, table, c=C, alpha=ALPHA, lengths=[1, 3], n_options=4, crossing_params=1e10,
-                             margin_sd=0.1, option_length=1)
+    numbers = figure_numbers(
+        ladder,
+        table,
+        c=C,
+        alpha=ALPHA,
+        lengths=[1, 3],
+        n_options=4,
+        crossing_params=1e10,
+        margin_sd=0.1,
+        option_length=1,
+    )
     value = numbers.set_index(["panel", "series", "length"])["value"]
     assert (value[("A", "param_c", pd.NA)], value[("A", "param_alpha", pd.NA)]) == (C, ALPHA)
     assert (value[("D", "param_n_options", pd.NA)], value[("D", "param_mc_crossing_params", pd.NA)]) == (4, 1e10)
@@ -90,16 +101,30 @@ def test_figure_numbers_by_hand():
     assert numbers["n_params"].isna().all()
 
 
-@pytest.mark.parametrize(("es", "text"), [(10.14, "ES = 10.1"), (712345.0, "ES = 7.1e+05"), (math.inf, "ES = ∞"),
-                                          (-math.inf, "ES = −∞")])
+@pytest.mark.parametrize(
+    ("es", "text"), [(10.14, "ES = 10.1"), (712345.0, "ES = 7.1e+05"), (math.inf, "ES = ∞"), (-math.inf, "ES = −∞")]
+)
 def test_es_label(es, text):
     assert es_label(es) == text
 
 
 def test_run_writes_outputs_byte_identically(tmp_path):
-    params = dict(c=C, alpha=ALPHA, n_min=1e7, n_max=1e12, n_models=12, n_grid=50, lengths=[1, 3],
-                  test_sizes=[10, 100], n_options=4, mc_crossing_params=1e10, mc_margin_sd=0.1, mc_length=1,
-                  zero_median_floor=0.01, label=LABEL)
+    params = dict(
+        c=C,
+        alpha=ALPHA,
+        n_min=1e7,
+        n_max=1e12,
+        n_models=12,
+        n_grid=50,
+        lengths=[1, 3],
+        test_sizes=[10, 100],
+        n_options=4,
+        mc_crossing_params=1e10,
+        mc_margin_sd=0.1,
+        mc_length=1,
+        zero_median_floor=0.01,
+        label=LABEL,
+    )
     outputs = []
     for name in ("a", "b"):
         out = {"figure_csv": tmp_path / f"{name}.csv", "resolution": tmp_path / f"{name}_res.csv"}
@@ -127,6 +152,21 @@ def test_run_writes_outputs_byte_identically(tmp_path):
 
 def test_run_rejects_a_positive_exponent(tmp_path):
     with pytest.raises(ValueError, match="alpha < 0"):
-        run(figure_csv=tmp_path / "f.csv", resolution=tmp_path / "r.csv", c=C, alpha=0.3, n_min=1e7, n_max=1e12,
-            n_models=12, n_grid=50, lengths=[1], test_sizes=[10], n_options=4, mc_crossing_params=1e10,
-            mc_margin_sd=0.1, mc_length=1, zero_median_floor=0.01, label="x")
+        run(
+            figure_csv=tmp_path / "f.csv",
+            resolution=tmp_path / "r.csv",
+            c=C,
+            alpha=0.3,
+            n_min=1e7,
+            n_max=1e12,
+            n_models=12,
+            n_grid=50,
+            lengths=[1],
+            test_sizes=[10],
+            n_options=4,
+            mc_crossing_params=1e10,
+            mc_margin_sd=0.1,
+            mc_length=1,
+            zero_median_floor=0.01,
+            label="x",
+        )

@@ -5,9 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from scripts._common import read_csv
 from scripts.figure_agreement import run as draw_agreement
 from scripts.human_agreement import ALL_FAMILIES, agreement, confusion, human_labels, run, wilson_interval
+from scripts.lib.io import read_csv
 
 POS = ["emergent_gpt3_or_lamda", "emergent_palm"]
 NEG = ["smoothly_increasing", "flat"]
@@ -17,8 +17,18 @@ def classes() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "task": ["a", "b", "c", "d", "e", "f", "g", "g", "h", "h"],
-            "category": ["emergent_palm", "emergent_gpt3_or_lamda", "flat", "smoothly_increasing", "flat", "other",
-                         "emergent_palm", "palm62b_above_random_others_near", "emergent_palm", "flat"],
+            "category": [
+                "emergent_palm",
+                "emergent_gpt3_or_lamda",
+                "flat",
+                "smoothly_increasing",
+                "flat",
+                "other",
+                "emergent_palm",
+                "palm62b_above_random_others_near",
+                "emergent_palm",
+                "flat",
+            ],
         }
     )
 
@@ -42,7 +52,12 @@ def test_human_labels():
     labels = human_labels(classes(), emergent_classes=POS, not_emergent_classes=NEG).set_index("task")
     human = labels["human_emergent"]
     assert human.dropna().astype(bool).to_dict() == {
-        "a": True, "b": True, "c": False, "d": False, "e": False, "g": True,
+        "a": True,
+        "b": True,
+        "c": False,
+        "d": False,
+        "e": False,
+        "g": True,
     }
     assert human.isna().loc[["f", "h"]].all()  # f: class "other" only; h: in both kinds of class
     assert labels.loc["g", "classes"] == "emergent_palm; palm62b_above_random_others_near"
@@ -90,10 +105,20 @@ def test_classes_both_ways_are_rejected():
 def test_run_writes_tables_and_figure(tmp_path):
     emergence().to_parquet(tmp_path / "e.parquet")
     classes().to_csv(tmp_path / "classes.csv", index=False)
-    out = {"table_csv": tmp_path / "c.csv", "table_tex": tmp_path / "c.tex", "tasks_csv": tmp_path / "t.csv",
-           "figure_csv": tmp_path / "a.csv"}
-    run(emergence=tmp_path / "e.parquet", classes=str(tmp_path / "classes.csv"), **out, emergent_classes=POS,
-        not_emergent_classes=NEG, label="SYNTHETIC DATA test")
+    out = {
+        "table_csv": tmp_path / "c.csv",
+        "table_tex": tmp_path / "c.tex",
+        "tasks_csv": tmp_path / "t.csv",
+        "figure_csv": tmp_path / "a.csv",
+    }
+    run(
+        emergence=tmp_path / "e.parquet",
+        classes=str(tmp_path / "classes.csv"),
+        **out,
+        emergent_classes=POS,
+        not_emergent_classes=NEG,
+        label="SYNTHETIC DATA test",
+    )
     table = read_csv(out["table_csv"])
     assert table["family"].tolist() == ["F", "G", ALL_FAMILIES]
     assert "precision [95\\% CI]" in out["table_tex"].read_text()

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts._common import read_csv
 from scripts.bootstrap_tasks import (
     HEADLINE,
     TOTAL,
@@ -15,6 +14,7 @@ from scripts.bootstrap_tasks import (
     task_metric_counts,
 )
 from scripts.figure_bootstrap import run as draw_bootstrap
+from scripts.lib.io import read_csv
 from scripts.tally_metrics import preferred_curves, tally
 
 MCG, EM, BLEU = "multiple_choice_grade", "exact_str_match", "bleu"
@@ -57,8 +57,9 @@ def test_constant_share_gives_a_point_interval():
     rows = []
     for task in "abcdef":
         rows += [("F", task, MCG, True, True), ("F", task, BLEU, False, True)]
-    table = bootstrap_by_metric(curves(rows), pd.DataFrame(columns=["task", "metric"]), samples=500, seed=1,
-                                level=0.95, triplet_rule="any")
+    table = bootstrap_by_metric(
+        curves(rows), pd.DataFrame(columns=["task", "metric"]), samples=500, seed=1, level=0.95, triplet_rule="any"
+    )
     mcg = table[(table["scope"] == "all") & (table["metric"] == MCG)].iloc[0]
     assert mcg["share"] == mcg["share_ci_low"] == mcg["share_ci_high"] == 0.5
     assert mcg["emergent_ci_low"] == mcg["emergent_ci_high"] == 6  # 6 tasks drawn, each adds one
@@ -87,8 +88,7 @@ def test_observed_counts_match_the_tally_and_annotated_scope():
     ann = table[table["scope"] == "annotated"].set_index("metric")
     # annotated: MCG, EM, BLEU one case each -> headline share 2/3; no rates
     assert ann.loc[HEADLINE, "share"] == pytest.approx(2 / 3) and ann["rate"].isna().all()
-    assert table.equals(bootstrap_by_metric(emergence, annotated, samples=200, seed=2, level=0.95,
-                                            triplet_rule="any"))
+    assert table.equals(bootstrap_by_metric(emergence, annotated, samples=200, seed=2, level=0.95, triplet_rule="any"))
 
 
 def test_task_metric_counts_pivot():
@@ -106,9 +106,18 @@ def test_run_writes_tables_and_figure(tmp_path):
     (tmp_path / "ann.csv").write_text("task,model_family\na,LaMDA\ne,PaLM\nzzz,PaLM\n")
     (tmp_path / "metrics.yaml").write_text(f"{MCG}: {{higher_is_better: true, low: 0, high: 1, name: MCG}}\n")
     out = {"table_csv": tmp_path / "b.csv", "table_tex": tmp_path / "b.tex", "figure_csv": tmp_path / "bf.csv"}
-    run(emergence=tmp_path / "emergence.parquet", scores=tmp_path / "scores.parquet", annotations=tmp_path / "ann.csv",
-        metrics=tmp_path / "metrics.yaml", **out, samples=300, seed=3, level=0.95, triplet_rule="any",
-        label="SYNTHETIC DATA test")
+    run(
+        emergence=tmp_path / "emergence.parquet",
+        scores=tmp_path / "scores.parquet",
+        annotations=tmp_path / "ann.csv",
+        metrics=tmp_path / "metrics.yaml",
+        **out,
+        samples=300,
+        seed=3,
+        level=0.95,
+        triplet_rule="any",
+        label="SYNTHETIC DATA test",
+    )
     table = read_csv(out["table_csv"])
     ann = table[table["scope"] == "annotated"].set_index("metric")
     assert ann.loc[TOTAL, "emergent"] == 2 and ann.loc[HEADLINE, "share"] == 1.0  # a (MCG) and e (EM)
@@ -120,7 +129,9 @@ def test_run_writes_tables_and_figure(tmp_path):
     assert set(plotted["scope"]) == {"annotated", "preferred"} and (plotted["emergent"] > 0).all()
     # annotated: MCG (a), EM (e), headline, total; preferred: MCG (a, b), EM (e), headline, total
     assert plotted.groupby("scope")["metric"].apply(set).to_dict() == {
-        "annotated": {MCG, EM, HEADLINE, TOTAL}, "preferred": {MCG, EM, HEADLINE, TOTAL}}
+        "annotated": {MCG, EM, HEADLINE, TOTAL},
+        "preferred": {MCG, EM, HEADLINE, TOTAL},
+    }
     assert plotted[["samples", "level", "triplet_rule"]].drop_duplicates().values.tolist() == [[300, 0.95, "any"]]
     columns = [c for c in table.columns if c in plotted.columns]
     key = ["scope", "metric"]
@@ -128,7 +139,12 @@ def test_run_writes_tables_and_figure(tmp_path):
     # rule figure_bootstrap draws it, the same bytes every time
     figures = [[tmp_path / f"b{i}.png", tmp_path / f"b{i}.pdf"] for i in range(2)]
     for figure in figures:
-        draw_bootstrap(data=out["figure_csv"], metrics=tmp_path / "metrics.yaml", figure=figure,
-                       label="SYNTHETIC DATA test", synthetic=True)
+        draw_bootstrap(
+            data=out["figure_csv"],
+            metrics=tmp_path / "metrics.yaml",
+            figure=figure,
+            label="SYNTHETIC DATA test",
+            synthetic=True,
+        )
     assert figures[0][0].stat().st_size > 0
     assert [f.read_bytes() for f in figures[0]] == [f.read_bytes() for f in figures[1]]

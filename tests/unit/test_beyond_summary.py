@@ -6,9 +6,9 @@ import re
 import pandas as pd
 import pytest
 
-from scripts._common import read_csv
 from scripts.beyond_summary import summarise
-from tests.conftest import make_workdir, run_snakemake
+from scripts.lib.io import read_csv
+from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 HEADLINE = "multiple_choice_grade+exact_str_match"
 
@@ -131,19 +131,33 @@ def test_issue7_rules_run_on_the_sample(tmp_path):
     dry = run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
     assert "Nothing to be done" in dry.stdout + dry.stderr
     fast.write_text('"null": {permutations: 100}\nbootstrap: {samples: 300}\n')
-    stats = job_stats(run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--",
-                                    *targets))
+    stats = job_stats(
+        run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
+    )
     assert "null_model" in stats and "beyond_summary" in stats and "figure_null" in stats
     assert "bootstrap_tasks" not in stats and "emergence_scores" not in stats and "figure_bootstrap" not in stats
     fast.write_text('"null": {permutations: 200}\nbootstrap: {samples: 300}\n')
     # issue 6: editing figures.formats reruns the five figure rules and nothing that computes
-    stats = job_stats(run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample",
-                                    "figures={formats: [pdf, png, svg]}", "--",
-                                    *beyond_targets(("pdf", "png", "svg"))))
+    stats = job_stats(
+        run_snakemake(
+            workdir,
+            "-n",
+            "--configfile",
+            str(fast),
+            "--config",
+            "source=sample",
+            "figures={formats: [pdf, png, svg]}",
+            "--",
+            *beyond_targets(("pdf", "png", "svg")),
+        )
+    )
     scheduled = set(re.findall(r"^(\w+)\s+\d+\s*$", stats, re.M)) - {"job", "total"}
     assert scheduled == set(BEYOND_FIGURES.values())
     # the toy model has no data: a new sample seed reruns the analyses but not the toy rules
-    stats = job_stats(run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample",
-                                    "sample={seed: 1}", "--", *targets))
+    stats = job_stats(
+        run_snakemake(
+            workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "sample={seed: 1}", "--", *targets
+        )
+    )
     assert "null_model" in stats and "figure_null" in stats
     assert "toy_model" not in stats and "figure_toy" not in stats

@@ -45,8 +45,8 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from scripts._common import atomic_path
-from scripts.manifest import is_results_file
+from scripts.lib.io import atomic_path
+from scripts.lib.manifest import is_results_file
 
 logger = logging.getLogger(__name__)
 

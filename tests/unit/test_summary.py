@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from scripts import summary, tally_metrics
-from scripts._common import read_csv, write_csv
+from scripts.lib.io import read_csv, write_csv
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MCG = "multiple_choice_grade"
 ESM = "exact_str_match"
 BLEU = "bleu"

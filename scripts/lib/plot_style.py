@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from matplotlib.transforms import ScaledTranslation
 
-from scripts._common import atomic_path, read_csv
+from scripts.lib.io import atomic_path, read_csv
 
 logger = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts._common import read_csv
-from scripts.manifest import build_manifest, find_results_files
-from scripts.workflow_config import repo_slug
-from tests.conftest import ROOT, make_workdir, run_snakemake, snakemake_env
+from scripts.lib.io import read_csv
+from scripts.lib.manifest import build_manifest, find_results_files
+from scripts.lib.workflow_config import repo_slug
+from tests.helpers.snakemake_cli import ROOT, make_workdir, run_snakemake, snakemake_env
 
 pytestmark = pytest.mark.integration
 
@@ -129,7 +129,7 @@ def test_kill_during_parse_then_unlock_and_rerun_gives_identical_outputs(uninter
 
 
 def test_kill_during_download_then_rerun_fetches_only_missing_files(tmp_path, monkeypatch):
-    from tests.github_mirror import GitHubMirror, SlowBody, write_fake_bigbench
+    from tests.helpers.github_mirror import GitHubMirror, SlowBody, write_fake_bigbench
 
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(var, raising=False)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from scripts.build_curves import build_curves
-from scripts.emergence_scores import curve_statistics, score_curves
+from scripts.lib.emergence import curve_statistics, score_curves
 
 METRICS = {
     "multiple_choice_grade": {"higher_is_better": True, "low": 0, "high": 1, "name": "MCG"},

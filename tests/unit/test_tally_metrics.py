@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from scripts._common import read_csv
+from scripts.lib.io import read_csv
 from scripts.tally_metrics import (
     annotated_by_metric,
     combined_share,

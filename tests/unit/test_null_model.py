@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 from scipy.stats import false_discovery_control
 
-from scripts._common import parquet_label, read_csv
-from scripts.emergence_scores import curve_statistics, es_matrix, score_curves
 from scripts.figure_null import run as draw_null
+from scripts.lib.emergence import curve_statistics, es_matrix, score_curves
+from scripts.lib.io import parquet_label, read_csv
 from scripts.null_model import (
     TOTAL,
     benjamini_hochberg,
-    effect_ok,
+    effect_mask,
     group_weights,
     permutation_null,
     run,
@@ -34,11 +34,29 @@ def points_frame(curves: list[tuple[str, bool, np.ndarray]], xs: np.ndarray = XS
     rows = []
     for cid, (metric, preferred, ys) in enumerate(curves):
         for x, y in zip(xs, ys, strict=True):
-            rows.append({"curve_id": cid, "family": "F", "task": f"t{cid}", "subtask": None, "shots": 0,
-                         "metric": metric, "is_preferred": preferred, "x": x, "value": y, "y": y,
-                         "n_duplicates": 0, "n_nan_dropped": 0, "oriented": False, "known_metric": True,
-                         "higher_is_better": True, "low_score": 0.0, "high_score": 1.0, "metric_low": 0.0,
-                         "metric_high": 1.0})
+            rows.append(
+                {
+                    "curve_id": cid,
+                    "family": "F",
+                    "task": f"t{cid}",
+                    "subtask": None,
+                    "shots": 0,
+                    "metric": metric,
+                    "is_preferred": preferred,
+                    "x": x,
+                    "value": y,
+                    "y": y,
+                    "n_duplicates": 0,
+                    "n_nan_dropped": 0,
+                    "oriented": False,
+                    "known_metric": True,
+                    "higher_is_better": True,
+                    "low_score": 0.0,
+                    "high_score": 1.0,
+                    "metric_low": 0.0,
+                    "metric_high": 1.0,
+                }
+            )
     return pd.DataFrame(rows).astype({"shots": "Int64", "subtask": object})
 
 
@@ -65,8 +83,9 @@ def test_es_matrix_hand_cases(y, expected):
 
 def test_es_matrix_equals_curve_statistics_exactly():
     ys = [RNG.random(7) for _ in range(20)] + [np.r_[np.zeros(5), [0.3, 0.9]], np.full(7, 0.2)]
-    pts = pd.DataFrame({"curve_id": np.repeat(np.arange(len(ys)), 7), "x": np.tile(np.arange(7.0), len(ys)),
-                        "y": np.concatenate(ys)})
+    pts = pd.DataFrame(
+        {"curve_id": np.repeat(np.arange(len(ys)), 7), "x": np.tile(np.arange(7.0), len(ys)), "y": np.concatenate(ys)}
+    )
     reference = curve_statistics(pts)["es"].to_numpy()
     assert np.array_equal(es_matrix(np.vstack(ys)), reference)
 
@@ -82,7 +101,7 @@ def test_es_matrix_works_on_stacks():
 def null_of(curves, permutations=500, seed=1):
     points = points_frame(curves)
     table = scored(points)
-    ok = effect_ok(table, min_effect=0.05)
+    ok = effect_mask(table, min_effect=0.05)
     _groups, weights = group_weights(table, ok)
     stats, counts = permutation_null(points, table, weights, permutations=permutations, seed=seed)
     return table, stats, counts, weights
@@ -98,8 +117,9 @@ def test_clean_step_has_a_small_p_value_and_a_shuffled_step_a_large_one():
 
 def test_p_value_floor_and_flat_curve():
     # (1 + 0) / (1 + 99) = 0.01 is the smallest possible value; a flat curve (ES 0 under every order) gets 1
-    _table, stats, _counts, _weights = null_of([("m", True, STEP * 100), ("m", True, np.full(12, 0.3))],
-                                               permutations=99)
+    _table, stats, _counts, _weights = null_of(
+        [("m", True, STEP * 100), ("m", True, np.full(12, 0.3))], permutations=99
+    )
     assert stats["p_value"].iloc[0] == pytest.approx(0.01)
     assert stats["p_value"].iloc[1] == 1.0
     assert stats["null_exceed_prob"].iloc[1] == 0.0
@@ -126,7 +146,7 @@ def test_draws_are_seeded_and_null_counts_add_up():
 def test_chunking_does_not_change_the_per_curve_statistics_shape():
     points = points_frame([("m", True, STEP), ("m", True, SHUFFLED), ("m", True, STEP[::-1])])
     table = scored(points)
-    ok = effect_ok(table, min_effect=0.05)
+    ok = effect_mask(table, min_effect=0.05)
     _groups, weights = group_weights(table, ok)
     stats, counts = permutation_null(points, table, weights, permutations=50, seed=3, chunk_elements=1)
     assert len(stats) == 3 and counts.shape == (weights.shape[0], 50)
@@ -151,8 +171,9 @@ def test_benjamini_hochberg_keeps_nan():
 
 
 def test_run_writes_consistent_outputs(tmp_path):
-    points = points_frame([("m", True, STEP), ("m", True, SHUFFLED), ("e", False, STEP[::-1]),
-                           ("e", False, np.linspace(0, 0.01, 12))])
+    points = points_frame(
+        [("m", True, STEP), ("m", True, SHUFFLED), ("e", False, STEP[::-1]), ("e", False, np.linspace(0, 0.01, 12))]
+    )
     points.to_parquet(tmp_path / "curves.parquet")
     scored(points).to_parquet(tmp_path / "emergence.parquet")
     metrics = tmp_path / "metrics.yaml"
@@ -163,9 +184,19 @@ def test_run_writes_consistent_outputs(tmp_path):
         "table_tex": tmp_path / "null_by_metric.tex",
         "figure_csv": tmp_path / "null.csv",
     }
-    run(curves=tmp_path / "curves.parquet", emergence=tmp_path / "emergence.parquet", metrics=metrics, **out,
-        permutations=200, seed=1, fdr=0.05, level=0.95, min_effect=0.05, emergence_threshold="auto",
-        label="SYNTHETIC DATA test")
+    run(
+        curves=tmp_path / "curves.parquet",
+        emergence=tmp_path / "emergence.parquet",
+        metrics=metrics,
+        **out,
+        permutations=200,
+        seed=1,
+        fdr=0.05,
+        level=0.95,
+        min_effect=0.05,
+        emergence_threshold="auto",
+        label="SYNTHETIC DATA test",
+    )
     per_curve = pd.read_parquet(out["pvalues"])
     assert parquet_label(out["pvalues"]) == "SYNTHETIC DATA test"
     assert per_curve["curve_id"].tolist() == [0, 1, 2, 3]
@@ -183,8 +214,9 @@ def test_run_writes_consistent_outputs(tmp_path):
     # the figure's CSV: every table row (the totals title the panels) and the settings the figure states
     plotted = read_csv(out["figure_csv"])
     assert plotted[table.columns].equals(table)
-    assert plotted[["permutations", "level", "fdr", "emergence_threshold", "min_effect"]].drop_duplicates(
-    ).values.tolist() == [[200, 0.95, 0.05, "auto", 0.05]]
+    assert plotted[
+        ["permutations", "level", "fdr", "emergence_threshold", "min_effect"]
+    ].drop_duplicates().values.tolist() == [[200, 0.95, 0.05, "auto", 0.05]]
     assert out["figure_csv"].read_text().startswith("# SYNTHETIC DATA test")
     # rule figure_null draws it, the same bytes every time
     figures = [[tmp_path / f"null{i}.png", tmp_path / f"null{i}.pdf"] for i in range(2)]
@@ -209,7 +241,19 @@ def test_run_rejects_an_emergence_table_made_with_another_min_effect(tmp_path):
     scored(points, min_effect=0.0).to_parquet(tmp_path / "emergence.parquet")
     (tmp_path / "metrics.yaml").write_text("{}\n")
     with pytest.raises(ValueError, match="emergent flags disagree"):
-        run(curves=tmp_path / "curves.parquet", emergence=tmp_path / "emergence.parquet",
-            metrics=tmp_path / "metrics.yaml", pvalues=tmp_path / "p.parquet", table_csv=tmp_path / "t.csv",
-            table_tex=tmp_path / "t.tex", figure_csv=tmp_path / "f.csv", permutations=10, seed=1, fdr=0.05,
-            level=0.95, min_effect=0.05, emergence_threshold="auto", label="x")
+        run(
+            curves=tmp_path / "curves.parquet",
+            emergence=tmp_path / "emergence.parquet",
+            metrics=tmp_path / "metrics.yaml",
+            pvalues=tmp_path / "p.parquet",
+            table_csv=tmp_path / "t.csv",
+            table_tex=tmp_path / "t.tex",
+            figure_csv=tmp_path / "f.csv",
+            permutations=10,
+            seed=1,
+            fdr=0.05,
+            level=0.95,
+            min_effect=0.05,
+            emergence_threshold="auto",
+            label="x",
+        )

@@ -6,11 +6,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scripts.manifest import build_manifest, find_results_files
+from scripts.lib.manifest import build_manifest, find_results_files
 from scripts.parse_scores import parse_files
 from scripts.synthesize_sample import run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 METADATA = str(ROOT / "config" / "bigbench_task_metadata.csv")
 ANNOTATIONS = str(ROOT / "config" / "annotations" / "wei2022_emergent_bigbench_tasks.csv")
 

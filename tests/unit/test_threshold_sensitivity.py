@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from scripts._common import read_csv
 from scripts.figure_sensitivity import run as draw_sensitivity
+from scripts.lib.io import read_csv
 from scripts.threshold_sensitivity import (
     emergent_grid,
     few_metrics_grid,
@@ -85,9 +85,23 @@ def test_a_grid_point_without_emergent_curves_is_vacuous():
 
 def test_figure_data_by_hand():
     # table() plus a preferred ROUGE curve that is never emergent (ES -2 < every threshold): no line for it
-    five = pd.concat([table(), pd.DataFrame({"metric": ["rouge"], "is_preferred": [True], "n_points": [5],
-                                             "es": [-2.0], "effect": [0.5], "effect_checked": [True],
-                                             "emergent": [False]})], ignore_index=True)
+    five = pd.concat(
+        [
+            table(),
+            pd.DataFrame(
+                {
+                    "metric": ["rouge"],
+                    "is_preferred": [True],
+                    "n_points": [5],
+                    "es": [-2.0],
+                    "effect": [0.5],
+                    "effect_checked": [True],
+                    "emergent": [False],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     counts = sensitivity_counts(five, [math.nan, -1.0, 6.0], [0.0, 0.05], configured=(math.nan, 0.05))
     grid = few_metrics_grid(counts, max_fraction=0.5, min_share=0.5)
     data = figure_data(counts, grid, configured=(math.nan, 0.05))
@@ -95,12 +109,22 @@ def test_figure_data_by_hand():
     # A: min_effect 0.05, thresholds auto and 6 (-1 is not on a log axis) x MCG, EM, BLEU
     assert len(a) == 2 * 3 and set(a["metric"]) == {MCG, EM, BLEU} and (a["min_effect"] == 0.05).all()
     assert a.set_index(["threshold_rule", "metric"])["emergent_curves"].to_dict() == {
-        ("auto", BLEU): 1, ("auto", EM): 0, ("auto", MCG): 1, ("fixed", BLEU): 0, ("fixed", EM): 0, ("fixed", MCG): 1,
+        ("auto", BLEU): 1,
+        ("auto", EM): 0,
+        ("auto", MCG): 1,
+        ("fixed", BLEU): 0,
+        ("fixed", EM): 0,
+        ("fixed", MCG): 1,
     }
     # B: auto, min_effects 0 and 0.05; at 0, EM's ES 8 > 4 counts (effect 0.04 >= 0)
     assert b["threshold"].isna().all() and len(b) == 2 * 3
     assert b.set_index(["min_effect", "metric"])["emergent_curves"].to_dict() == {
-        (0.0, BLEU): 1, (0.0, EM): 1, (0.0, MCG): 1, (0.05, BLEU): 1, (0.05, EM): 0, (0.05, MCG): 1,
+        (0.0, BLEU): 1,
+        (0.0, EM): 1,
+        (0.0, MCG): 1,
+        (0.05, BLEU): 1,
+        (0.05, EM): 0,
+        (0.05, MCG): 1,
     }
     # C: the whole grid (3 thresholds x 2 min_effects; -1 and auto are distinct points) with the few-metrics
     # test, 4 preferred metrics.
@@ -116,9 +140,17 @@ def test_figure_data_by_hand():
 def test_run_writes_tables_and_checks_the_configured_point(tmp_path):
     table().assign(subtask=None).to_parquet(tmp_path / "e.parquet")
     out = {"table": tmp_path / "s.csv", "grid_table": tmp_path / "g.csv", "figure_csv": tmp_path / "sf.csv"}
-    run(emergence=tmp_path / "e.parquet", **out, thresholds=["auto", 1, 10], min_effects=[0, 0.1],
-        few_metrics_max_fraction=0.5, headline_share_min=0.5, emergence_threshold="auto", min_effect=0.05,
-        label="SYNTHETIC DATA test")
+    run(
+        emergence=tmp_path / "e.parquet",
+        **out,
+        thresholds=["auto", 1, 10],
+        min_effects=[0, 0.1],
+        few_metrics_max_fraction=0.5,
+        headline_share_min=0.5,
+        emergence_threshold="auto",
+        min_effect=0.05,
+        label="SYNTHETIC DATA test",
+    )
     grid = read_csv(out["grid_table"])
     assert len(grid) == 3 * 3  # thresholds auto, 1, 10 x min_effects 0, 0.05 (configured), 0.1
     assert grid["is_configured"].sum() == 1
@@ -131,8 +163,13 @@ def test_run_writes_tables_and_checks_the_configured_point(tmp_path):
     (tmp_path / "metrics.yaml").write_text("{}\n")
     figures = [[tmp_path / f"s{i}.png", tmp_path / f"s{i}.pdf"] for i in range(2)]
     for figure in figures:
-        draw_sensitivity(data=out["figure_csv"], metrics=tmp_path / "metrics.yaml", figure=figure,
-                         label="SYNTHETIC DATA test", synthetic=True)
+        draw_sensitivity(
+            data=out["figure_csv"],
+            metrics=tmp_path / "metrics.yaml",
+            figure=figure,
+            label="SYNTHETIC DATA test",
+            synthetic=True,
+        )
     assert figures[0][0].stat().st_size > 0
     assert [f.read_bytes() for f in figures[0]] == [f.read_bytes() for f in figures[1]]
 
@@ -140,6 +177,16 @@ def test_run_writes_tables_and_checks_the_configured_point(tmp_path):
 def test_run_rejects_a_table_made_with_other_settings(tmp_path):
     table().assign(emergent=[True, True, True, True, True]).to_parquet(tmp_path / "e.parquet")
     with pytest.raises(ValueError, match="configured grid point"):
-        run(emergence=tmp_path / "e.parquet", table=tmp_path / "s.csv", grid_table=tmp_path / "g.csv",
-            figure_csv=tmp_path / "sf.csv", thresholds=["auto"], min_effects=[0], few_metrics_max_fraction=0.5,
-            headline_share_min=0.5, emergence_threshold="auto", min_effect=0.05, label="x")
+        run(
+            emergence=tmp_path / "e.parquet",
+            table=tmp_path / "s.csv",
+            grid_table=tmp_path / "g.csv",
+            figure_csv=tmp_path / "sf.csv",
+            thresholds=["auto"],
+            min_effects=[0],
+            few_metrics_max_fraction=0.5,
+            headline_share_min=0.5,
+            emergence_threshold="auto",
+            min_effect=0.05,
+            label="x",
+        )

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_text
+from scripts.lib.latex import to_latex
 from scripts.lib.plot_style import metric_name, triplet_rule_text
 from scripts.tally_metrics import (
     HEADLINE_METRICS,
@@ -47,7 +48,6 @@ from scripts.tally_metrics import (
     join_annotations,
     parse_triplet_rule,
     preferred_curves,
-    to_latex,
     with_metric_names,
 )
 

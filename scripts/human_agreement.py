@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from scripts.lib.io import run_rule, write_csv, write_text
-from scripts.tally_metrics import to_latex
+from scripts.lib.latex import to_latex
 
 logger = logging.getLogger(__name__)
 

@@ -45,8 +45,9 @@ import pandas as pd
 
 from scripts.lib.emergence import above_threshold, effect_ok, es_matrix
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet, write_text
+from scripts.lib.latex import to_latex
 from scripts.lib.plot_style import threshold_text
-from scripts.tally_metrics import to_latex, with_metric_names
+from scripts.tally_metrics import with_metric_names
 
 logger = logging.getLogger(__name__)
 

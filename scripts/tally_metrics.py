@@ -25,7 +25,6 @@ is emergent if any shot count is (`any`), every shot count is (`all`), or the gi
 """
 
 import logging
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_text
+from scripts.lib.latex import to_latex
 from scripts.lib.plot_style import metric_name, threshold_text, triplet_rule_text
 from scripts.lib.score_table import preferred_metric_from_metadata
 
@@ -69,28 +69,6 @@ SHARE_COLUMNS = [
     "detected_emergent_triplets",
     "detected_share",
 ]
-
-LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    # Unicode that pdflatex does not set up by default (used in our captions).
-    "≥": r"$\geq$",
-    "≤": r"$\leq$",
-    "−": "-",
-    "–": "--",
-    "—": "---",
-    "×": r"$\times$",
-    "·": r"$\cdot$",
-    "∞": r"$\infty$",
-}
 
 
 # --- triplets and tallies --------------------------------------------------------------------------
@@ -403,51 +381,6 @@ def with_metric_names(df: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]]) 
     sharp = [facts[m].get("sharp") if m in facts else None for m in out["metric"]]
     out.insert(at + 1, "sharp", pd.array(sharp, dtype="boolean"))
     return out
-
-
-# --- LaTeX -----------------------------------------------------------------------------------------
-
-
-def latex_escape(text: Any) -> str:
-    """Escape LaTeX special characters (& % $ # _ { } ~ ^ \\) in one cell or caption."""
-    return "".join(LATEX_SPECIALS.get(ch, ch) for ch in str(text))
-
-
-def _latex_cell(value: Any, float_format: str) -> str:
-    if value is None or value is pd.NA:
-        return "--"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return "--" if math.isnan(value) else float_format.format(value)
-    return latex_escape(value)
-
-
-def to_latex(df: pd.DataFrame, caption: str, label: str, *, float_format: str = "{:.3f}") -> str:
-    """A booktabs table (text left, numbers right), every cell and the caption escaped."""
-    align = "".join(
-        "r" if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) else "l"
-        for c in df.columns
-    )
-    header = " & ".join(latex_escape(str(c).replace("_", " ")) for c in df.columns)
-    body = [" & ".join(_latex_cell(v, float_format) for v in row) + r" \\" for row in df.itertuples(index=False)]
-    lines = [
-        r"\begin{table}[htbp]",
-        r"\centering",
-        rf"\caption{{{latex_escape(caption)}}}",
-        rf"\label{{{label}}}",
-        rf"\begin{{tabular}}{{{align}}}",
-        r"\toprule",
-        header + r" \\",
-        r"\midrule",
-        *body,
-        r"\bottomrule",
-        r"\end{tabular}",
-        r"\end{table}",
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def table_caption(

@@ -34,7 +34,7 @@ import pandas as pd
 
 from scripts.lib.emergence import score_curves
 from scripts.lib.io import run_rule, write_csv, write_json, write_parquet, write_text
-from scripts.tally_metrics import to_latex
+from scripts.lib.latex import to_latex
 
 logger = logging.getLogger(__name__)
 

@@ -4,17 +4,16 @@ import pandas as pd
 import pytest
 
 from scripts.lib.io import read_csv
+from scripts.lib.latex import latex_escape, to_latex
 from scripts.tally_metrics import (
     annotated_by_metric,
     combined_share,
     emergent_share_by_metric,
     emergent_triplets,
-    latex_escape,
     parse_triplet_rule,
     run,
     tally,
     task_preferred_metrics,
-    to_latex,
 )
 
 MCG = "multiple_choice_grade"

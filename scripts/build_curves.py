@@ -24,6 +24,23 @@ from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet
 logger = logging.getLogger(__name__)
 
 CURVE_KEYS = ["family", "task", "subtask", "shots", "metric"]
+NOISE_COLUMNS = ["value_se", "se_source", "n_examples"]
+"""Per point: standard error in value units, where it came from (binomial/reported/seeds), examples."""
+
+
+def with_noise_columns(scores: pd.DataFrame) -> pd.DataFrame:
+    """The noise columns, filled with 'unknown' for a source that gives none of them."""
+    out = scores.copy()
+    if "value_se" not in out:
+        out["value_se"] = np.nan
+    if "n_examples" not in out:
+        out["n_examples"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    if "se_source" not in out:
+        out["se_source"] = np.where(np.isfinite(out["value_se"].astype(float)), "binomial", None)
+    out["value_se"] = out["value_se"].astype(float)
+    out["n_examples"] = out["n_examples"].astype("Int64")
+    out["se_source"] = out["se_source"].astype(object).where(out["value_se"].notna(), None)
+    return out
 
 
 def to_sentinels(df: pd.DataFrame) -> pd.DataFrame:
@@ -82,7 +99,9 @@ def build_curves(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (curves, excluded): points of every scorable curve, and excluded curves with reasons."""
     df = select_scores(scores, families=families, shots=shots, granularity=granularity)
-    df = df[CURVE_KEYS + ["is_preferred", "low_score", "high_score", "value", scale]].rename(columns={scale: "x"})
+    df = with_noise_columns(df)
+    df = df[CURVE_KEYS + ["is_preferred", "low_score", "high_score", "value", *NOISE_COLUMNS, scale]]
+    df = df.rename(columns={scale: "x"}).assign(se2=lambda d: d["value_se"] ** 2)
     df = to_sentinels(df)
     usable = np.isfinite(df["value"]) & np.isfinite(df["x"]) & (df["x"] > 0)
     dropped = (~usable).groupby([df[k] for k in CURVE_KEYS], sort=True).sum().rename("n_nan_dropped")
@@ -96,9 +115,14 @@ def build_curves(
             is_preferred=("is_preferred", "any"),
             low_score=("low_score", "first"),
             high_score=("high_score", "first"),
+            se2=("se2", "mean"),
+            se_source=("se_source", "first"),
+            n_examples=("n_examples", "first"),
         )
         .reset_index()
     )
+    # The mean of k duplicate scores has standard error sqrt(mean(se^2) / k).
+    points["value_se"] = np.sqrt(points.pop("se2") / points["n_duplicates"])
     points["n_duplicates"] -= 1
     facts = metric_table(metrics, pd.Index(sorted(df["metric"].unique())))
     points = points.join(facts, on="metric")
@@ -128,6 +152,7 @@ def build_curves(
         "x",
         "value",
         "y",
+        *NOISE_COLUMNS,
         "n_duplicates",
         "n_nan_dropped",
         "oriented",

@@ -46,14 +46,15 @@ def binomial_se(value: pd.Series | np.ndarray, n: pd.Series | np.ndarray) -> np.
 
 
 def add_value_se(scores: pd.DataFrame, metric_facts: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """Add `value_se` (float): binomial standard error for proportion metrics with a known n_examples.
+    """Add `value_se` (float) and `se_source` ("binomial" or None) for proportion metrics with a known n.
 
     `scores` needs columns metric, value, n_examples (nullable integer; NA = unknown).
     """
     proportions = proportion_metrics(metric_facts)
     is_proportion = scores["metric"].isin(sorted(proportions)).to_numpy()
     se = binomial_se(scores["value"], scores["n_examples"])
-    out = scores.assign(value_se=np.where(is_proportion, se, np.nan).astype(float))
+    value_se = np.where(is_proportion, se, np.nan).astype(float)
+    out = scores.assign(value_se=value_se, se_source=np.where(np.isfinite(value_se), "binomial", None))
     logger.info(
         "value_se: %d of %d scores (proportion metric with a known n_examples); %d proportion scores lack n",
         int(np.isfinite(out["value_se"]).sum()),

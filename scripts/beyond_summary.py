@@ -29,11 +29,9 @@ from typing import Any
 
 import pandas as pd
 
-from scripts.bootstrap_tasks import HEADLINE
-from scripts.human_agreement import ALL_FAMILIES
 from scripts.lib.io import json_safe, read_csv, run_rule, write_json
-from scripts.null_model import TOTAL
-from scripts.threshold_sensitivity import few_metrics_definition
+from scripts.lib.names import ALL_FAMILIES, HEADLINE, TOTAL
+from scripts.lib.text import few_metrics_definition
 
 logger = logging.getLogger(__name__)
 

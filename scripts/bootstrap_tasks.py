@@ -41,25 +41,20 @@ import pandas as pd
 
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_text
 from scripts.lib.latex import to_latex
-from scripts.lib.plot_style import metric_name, triplet_rule_text
-from scripts.tally_metrics import (
+from scripts.lib.names import BOOTSTRAP_FIGURE_SCOPES, HEADLINE, TOTAL
+from scripts.lib.tally import (
     HEADLINE_METRICS,
     emergent_triplets,
     join_annotations,
     parse_triplet_rule,
     preferred_curves,
-    with_metric_names,
 )
+from scripts.lib.text import metric_name, triplet_rule_text, with_metric_names
 
 logger = logging.getLogger(__name__)
 
 SCOPES = ("annotated", "preferred", "all")
-TOTAL = "(total)"
-HEADLINE = "+".join(HEADLINE_METRICS)
-"""The `metric` of the combined Multiple choice grade + Exact string match row."""
 
-FIGURE_SCOPES = ("annotated", "preferred")
-"""The scopes rule figure_bootstrap draws, one panel each."""
 
 TABLE_COLUMNS = [
     "scope",
@@ -260,7 +255,7 @@ def figure_data(named: pd.DataFrame, *, samples: int, level: float, triplet_rule
     combined headline bar and the `(total)` row of each scope (panel titles), plus the settings the
     subtitle states (samples, level, triplet_rule), one column each.
     """
-    rows = named[named["scope"].isin(FIGURE_SCOPES) & (named["emergent"] > 0)].copy()
+    rows = named[named["scope"].isin(BOOTSTRAP_FIGURE_SCOPES) & (named["emergent"] > 0)].copy()
     rows["samples"] = int(samples)
     rows["level"] = float(level)
     rows["triplet_rule"] = parse_triplet_rule(triplet_rule)

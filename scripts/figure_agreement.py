@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts.human_agreement import ALL_FAMILIES
 from scripts.lib.io import run_rule
+from scripts.lib.names import ALL_FAMILIES
 from scripts.lib.plot_style import draw_table, label_figure, message_figure, new_figure
 
 logger = logging.getLogger(__name__)

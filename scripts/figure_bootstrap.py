@@ -19,17 +19,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from scripts.bootstrap_tasks import FIGURE_SCOPES, HEADLINE, TOTAL
 from scripts.lib.io import load_metric_facts, run_rule
-from scripts.lib.plot_style import (
-    draw_table,
-    label_figure,
-    message_figure,
-    metric_color,
-    new_figure,
-    triplet_rule_text,
-)
-from scripts.tally_metrics import parse_triplet_rule
+from scripts.lib.names import BOOTSTRAP_FIGURE_SCOPES, HEADLINE, TOTAL
+from scripts.lib.plot_style import draw_table, label_figure, message_figure, metric_color, new_figure
+from scripts.lib.tally import parse_triplet_rule
+from scripts.lib.text import triplet_rule_text
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +41,14 @@ def plot_share_bootstrap(
     synthetic: bool,
 ) -> Figure:
     """Per scope (annotated, preferred): each metric's share of emergent cases with its bootstrap interval."""
-    rows = data[data["scope"].isin(FIGURE_SCOPES) & (data["metric"] != TOTAL)]
+    rows = data[data["scope"].isin(BOOTSTRAP_FIGURE_SCOPES) & (data["metric"] != TOTAL)]
     rows = rows[rows["emergent"] > 0]
     if rows.empty:
         return message_figure("No emergent cases to resample.", title=TITLE, data_label=label, synthetic=synthetic)
     first = data.iloc[0]
     samples, level = int(first["samples"]), float(first["level"])
     rule_text = triplet_rule_text(parse_triplet_rule(first["triplet_rule"]))
-    scopes = [s for s in FIGURE_SCOPES if (rows["scope"] == s).any()]
+    scopes = [s for s in BOOTSTRAP_FIGURE_SCOPES if (rows["scope"] == s).any()]
     fig = new_figure(5.2 * len(scopes), 1.8 + 0.35 * rows.groupby("scope").size().max())
     axes = fig.subplots(1, len(scopes), squeeze=False)[0]
     for ax, scope in zip(axes, scopes, strict=True):

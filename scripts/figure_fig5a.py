@@ -23,17 +23,9 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 from scripts.lib.io import load_metric_facts, run_rule, write_csv
-from scripts.lib.plot_style import (
-    figure_style,
-    label_figure,
-    message_figure,
-    metric_color,
-    metric_name,
-    new_figure,
-    save_figure,
-    threshold_text,
-)
-from scripts.tally_metrics import preferred_curves
+from scripts.lib.plot_style import figure_style, label_figure, message_figure, metric_color, new_figure, save_figure
+from scripts.lib.tally import preferred_curves
+from scripts.lib.text import metric_name, threshold_text
 
 logger = logging.getLogger(__name__)
 

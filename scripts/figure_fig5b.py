@@ -17,15 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from scripts.lib.io import load_metric_facts, read_csv, run_rule, write_csv
-from scripts.lib.plot_style import (
-    figure_style,
-    label_figure,
-    message_figure,
-    metric_bars,
-    metric_name,
-    new_figure,
-    save_figure,
-)
+from scripts.lib.plot_style import figure_style, label_figure, message_figure, metric_bars, new_figure, save_figure
+from scripts.lib.text import metric_name
 
 logger = logging.getLogger(__name__)
 

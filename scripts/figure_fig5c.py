@@ -17,18 +17,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from scripts.lib.io import load_metric_facts, read_csv, run_rule, write_csv
-from scripts.lib.plot_style import (
-    figure_style,
-    label_figure,
-    message_figure,
-    metric_bars,
-    metric_name,
-    new_figure,
-    save_figure,
-    threshold_text,
-    triplet_rule_text,
-)
-from scripts.tally_metrics import HEADLINE_METRICS, combined_share, parse_triplet_rule
+from scripts.lib.plot_style import figure_style, label_figure, message_figure, metric_bars, new_figure, save_figure
+from scripts.lib.tally import HEADLINE_METRICS, combined_share, parse_triplet_rule
+from scripts.lib.text import metric_name, threshold_text, triplet_rule_text
 
 logger = logging.getLogger(__name__)
 

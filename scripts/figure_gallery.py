@@ -21,20 +21,16 @@ from matplotlib.figure import Figure
 
 from scripts.lib.io import load_metric_facts, run_rule, write_csv
 from scripts.lib.plot_style import (
-    direction_text,
-    es_text,
     figure_style,
     label_figure,
     log_x,
     message_figure,
     metric_color,
-    metric_name,
     new_figure,
     plot_curve,
     save_figure,
-    shots_text,
-    threshold_text,
 )
+from scripts.lib.text import direction_text, es_text, metric_name, shots_text, threshold_text
 
 logger = logging.getLogger(__name__)
 

@@ -20,15 +20,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from scripts.lib.io import load_metric_facts, run_rule
-from scripts.lib.plot_style import (
-    draw_table,
-    label_figure,
-    message_figure,
-    metric_color,
-    new_figure,
-    threshold_text,
-)
-from scripts.null_model import SCOPES, TOTAL
+from scripts.lib.names import NULL_SCOPES, TOTAL
+from scripts.lib.plot_style import draw_table, label_figure, message_figure, metric_color, new_figure
+from scripts.lib.text import threshold_text
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +37,7 @@ def plot_null(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, lab
     first = data.iloc[0]
     permutations, level, fdr = int(first["permutations"]), float(first["level"]), float(first["fdr"])
     criterion = threshold_text(first["emergence_threshold"], float(first["min_effect"]))
-    scopes = [s for s in SCOPES if (rows["scope"] == s).any()]
+    scopes = [s for s in NULL_SCOPES if (rows["scope"] == s).any()]
     heights = [max(2, (rows["scope"] == s).sum()) for s in scopes]
     fig = new_figure(7.5, 1.6 + 0.32 * sum(heights))
     axes = fig.subplots(len(scopes), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]

@@ -25,15 +25,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from scripts.lib.io import load_metric_facts, run_rule
-from scripts.lib.plot_style import (
-    draw_table,
-    label_figure,
-    message_figure,
-    metric_color,
-    metric_name,
-    new_figure,
-)
-from scripts.threshold_sensitivity import few_metrics_definition
+from scripts.lib.plot_style import draw_table, label_figure, message_figure, metric_color, new_figure
+from scripts.lib.text import few_metrics_definition, metric_name
 
 logger = logging.getLogger(__name__)
 

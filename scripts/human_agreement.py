@@ -34,10 +34,10 @@ import pandas as pd
 
 from scripts.lib.io import run_rule, write_csv, write_text
 from scripts.lib.latex import to_latex
+from scripts.lib.names import ALL_FAMILIES
 
 logger = logging.getLogger(__name__)
 
-ALL_FAMILIES = "all families"
 Z95 = 1.959963984540054
 """Normal quantile of the 95% Wilson intervals."""
 

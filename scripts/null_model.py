@@ -46,18 +46,14 @@ import pandas as pd
 from scripts.lib.emergence import above_threshold, effect_ok, es_matrix
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet, write_text
 from scripts.lib.latex import to_latex
-from scripts.lib.plot_style import threshold_text
-from scripts.tally_metrics import with_metric_names
+from scripts.lib.names import NULL_SCOPES, TOTAL
+from scripts.lib.text import threshold_text, with_metric_names
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ELEMENTS = 4_000_000
 """Values in one (curves x permutations x points) block; bounds memory (~32 MB per float array)."""
 
-TOTAL = "(total)"
-"""The `metric` of the row that sums a scope over its metrics."""
-
-SCOPES = ("preferred", "all")
 
 CURVE_COLUMNS = [
     "curve_id",
@@ -219,7 +215,7 @@ def group_weights(emergence: pd.DataFrame, ok: np.ndarray) -> tuple[pd.DataFrame
     preferred = emergence["is_preferred"].astype(bool).to_numpy()
     metric = emergence["metric"].to_numpy()
     rows, weights = [], []
-    for scope in SCOPES:
+    for scope in NULL_SCOPES:
         in_scope = preferred if scope == "preferred" else np.ones(len(emergence), dtype=bool)
         scope_metrics = sorted(set(metric[in_scope])) if scope == "preferred" else metrics
         for name in [*scope_metrics, TOTAL]:
@@ -303,9 +299,9 @@ def latex_frame(named: pd.DataFrame) -> pd.DataFrame:
 
 
 def sort_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Scopes in SCOPES order; metrics by observed emergent count (desc.), then name; totals last."""
+    """Scopes in NULL_SCOPES order; metrics by observed emergent count (desc.), then name; totals last."""
     key = table.assign(
-        _scope=table["scope"].map({s: i for i, s in enumerate(SCOPES)}),
+        _scope=table["scope"].map({s: i for i, s in enumerate(NULL_SCOPES)}),
         _total=table["metric"] == TOTAL,
     )
     key = key.sort_values(

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from scripts.lib.io import json_safe, read_csv, read_json, run_rule, write_json
-from scripts.tally_metrics import HEADLINE_METRICS, combined_share
+from scripts.lib.tally import HEADLINE_METRICS, combined_share
 
 logger = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ import pandas as pd
 
 from scripts.lib.emergence import above_threshold, auto_threshold, effect_ok
 from scripts.lib.io import run_rule, write_csv
-from scripts.tally_metrics import HEADLINE_METRICS
+from scripts.lib.tally import HEADLINE_METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -74,16 +74,6 @@ FIGURE_TEST_COLUMNS = [
 ]
 """Columns of the grid table that panel C of the figure draws (or states, in the subtitle)."""
 FIGURE_COLUMNS = ["panel", *GRID, "is_configured", "metric", "emergent_curves", *FIGURE_TEST_COLUMNS]
-
-
-def few_metrics_definition(max_fraction: float, min_share: float) -> str:
-    """The 'few metrics' test in words (written into the grid table's caption, the figure and the summary)."""
-    return (
-        f"few_metrics_holds: preferred metrics with >= 1 emergent preferred-metric curve <= {max_fraction:g} x "
-        f"preferred metrics with any curve; headline_share_holds: emergent preferred-metric curves under "
-        f"{' or '.join(HEADLINE_METRICS)} / all emergent preferred-metric curves >= {min_share:g} (grid points "
-        "without emergent curves are vacuous)"
-    )
 
 
 def parse_thresholds(values: Iterable[Any], configured: Any) -> list[float]:

@@ -25,17 +25,15 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 from scripts.lib.io import run_rule, write_csv
 from scripts.lib.plot_style import (
     METRIC_PALETTE,
-    es_text,
     figure_style,
     format_params,
     label_figure,
     log_x,
     new_figure,
     save_figure,
-    threshold_text,
 )
-from scripts.vision_scores import FAMILIES, METRICS, metric_label
-from scripts.vision_train import size_from_params
+from scripts.lib.text import es_text, threshold_text
+from scripts.lib.vision_models import FAMILIES, METRICS, metric_label, size_from_params
 
 logger = logging.getLogger(__name__)
 

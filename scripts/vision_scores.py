@@ -35,32 +35,13 @@ import pandas as pd
 from scripts.lib.emergence import score_curves
 from scripts.lib.io import run_rule, write_csv, write_json, write_parquet, write_text
 from scripts.lib.latex import to_latex
+from scripts.lib.vision_models import FAMILIES, METRICS, metric_label
 
 logger = logging.getLogger(__name__)
 
 TASK = "digits"
-FAMILIES = {"classifier": "MLP classifier", "autoencoder": "MLP autoencoder"}
 SUBSET_FORMULA = "C(c, K) / C(n, K): the fraction of all K-subsets of the n test images that are all correct"
 
-# Metric facts (the vision analogue of config/metrics.yaml), in plotting order: smooth, then sharp.
-METRICS: dict[str, dict[str, Any]] = {
-    "accuracy": {"model": "classifier", "kind": "smooth", "higher_is_better": True, "low": 0.0, "high": 1.0},
-    "subset_accuracy": {"model": "classifier", "kind": "sharp", "higher_is_better": True, "low": 0.0, "high": 1.0},
-    "reconstruction_mse": {
-        "model": "autoencoder",
-        "kind": "smooth",
-        "higher_is_better": False,
-        "low": math.nan,
-        "high": math.nan,
-    },
-    "reconstruction_below_c": {
-        "model": "autoencoder",
-        "kind": "sharp",
-        "higher_is_better": True,
-        "low": 0.0,
-        "high": 1.0,
-    },
-}
 
 CURVE_COLUMNS = [
     "curve_id",
@@ -83,16 +64,6 @@ CURVE_COLUMNS = [
     "metric_low",
     "metric_high",
 ]
-
-
-def metric_label(metric: str, *, subset_size: int, error_threshold: float) -> str:
-    """Plain-words name of a vision metric, with its K or c."""
-    return {
-        "accuracy": "Test accuracy",
-        "subset_accuracy": f"Subset accuracy (all K={subset_size} correct)",
-        "reconstruction_mse": "Reconstruction MSE",
-        "reconstruction_below_c": f"Fraction of images with MSE < c={error_threshold:g}",
-    }[metric]
 
 
 def subset_accuracy(n_correct: Any, n_total: Any, k: int) -> np.ndarray:

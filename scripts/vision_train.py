@@ -37,12 +37,11 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_limits
 
 from scripts.lib.io import run_rule, write_parquet
+from scripts.lib.vision_models import N_CLASSES, N_PIXELS
 
 logger = logging.getLogger(__name__)
 
 MODELS = ("classifier", "autoencoder")
-N_PIXELS = 64
-N_CLASSES = 10
 PIXEL_MAX = 16.0
 
 
@@ -54,13 +53,6 @@ def classifier_params(width: int, n_inputs: int = N_PIXELS, n_classes: int = N_C
 def autoencoder_params(bottleneck: int, n_inputs: int = N_PIXELS) -> int:
     """Weights + biases of a one-bottleneck autoencoder: encoder 64*k + k, decoder 64*k + 64."""
     return 2 * n_inputs * bottleneck + bottleneck + n_inputs
-
-
-def size_from_params(model: str, n_params: float) -> int:
-    """Inverse of `classifier_params` / `autoencoder_params`: the hidden width or bottleneck size."""
-    if model == "classifier":
-        return round((n_params - N_CLASSES) / (N_PIXELS + 1 + N_CLASSES))
-    return round((n_params - N_PIXELS) / (2 * N_PIXELS + 1))
 
 
 def digits_split(test_fraction: float, split_seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -29,6 +29,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from matplotlib.transforms import ScaledTranslation
 
 from scripts.lib.io import atomic_path, read_csv
+from scripts.lib.text import metric_name
 
 logger = logging.getLogger(__name__)
 
@@ -104,12 +105,6 @@ SAVE_METADATA: dict[str, dict[str, None]] = {
 # --- names and colours ---------------------------------------------------------------------------
 
 
-def metric_name(metric: str, facts: Mapping[str, Mapping[str, Any]] | None = None) -> str:
-    """The plain-words name of a metric (metrics.yaml `name`), or the raw name if unknown."""
-    entry = (facts or {}).get(metric) or {}
-    return str(entry.get("name") or metric)
-
-
 def _hashed_color(metric: str) -> str:
     """A stable colour for a metric that metrics.yaml does not list (md5, not Python's salted hash)."""
     digest = hashlib.md5(metric.encode("utf-8")).digest()
@@ -141,27 +136,6 @@ def scale_label(scale: str) -> str:
 
 
 # --- thresholds and rules in words ---------------------------------------------------------------
-
-
-def threshold_text(emergence_threshold: Any, min_effect: float | None = None) -> str:
-    """The emergence criterion in words, for titles and captions."""
-    if str(emergence_threshold) == "auto":
-        text = "ES > n_points − 1 (auto: sharper than a straight line)"
-    else:
-        text = f"ES > {float(emergence_threshold):g}"
-    if min_effect is not None and not (isinstance(min_effect, float) and math.isnan(min_effect)):
-        text += f", range ≥ {float(min_effect):.0%} of the metric's range"
-    return text
-
-
-def triplet_rule_text(triplet_rule: Any) -> str:
-    """When a (family, task, metric) triplet counts as emergent, in words."""
-    rule = str(triplet_rule)
-    if rule == "any":
-        return "triplet rule: any shot count"
-    if rule == "all":
-        return "triplet rule: all shot counts"
-    return f"triplet rule: the {int(rule)}-shot curve"
 
 
 # --- axes ----------------------------------------------------------------------------------------
@@ -330,30 +304,6 @@ def metric_bars(
     ax.grid(axis="y", visible=False)
 
 
-def shots_text(shots: Any) -> str:
-    """'3-shot', or 'shots unknown' for a null shot count."""
-    if shots is None or shots is pd.NA or (isinstance(shots, float) and math.isnan(shots)):
-        return "shots unknown"
-    return f"{int(shots)}-shot"
-
-
-def es_text(es: float, es_floored: float | None = None) -> str:
-    """'ES = 12.3', or 'ES = ∞ (floored 45.6)' for an infinite score."""
-    if es is None or (isinstance(es, float) and math.isnan(es)):
-        return "ES = n/a"
-    if math.isinf(es):
-        sign = "" if es > 0 else "−"
-        floored = f" (floored {es_floored:.3g})" if es_floored is not None and math.isfinite(es_floored) else ""
-        return f"ES = {sign}∞{floored}"
-    return f"ES = {es:.3g}"
-
-
 def plot_curve(ax: Axes, x: Iterable[float], y: Iterable[float], *, color: str, label: str | None = None) -> None:
     """One scaling curve: points joined by lines, in the given colour."""
     ax.plot(list(x), list(y), marker="o", markersize=3.5, linewidth=1.4, color=color, label=label)
-
-
-def direction_text(metric: str, facts: Mapping[str, Mapping[str, Any]] | None) -> str:
-    """'higher is better' / 'lower is better' from metrics.yaml (unknown metrics: higher)."""
-    entry = (facts or {}).get(metric) or {}
-    return "higher is better" if entry.get("higher_is_better", True) else "lower is better"

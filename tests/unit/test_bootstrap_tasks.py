@@ -15,7 +15,8 @@ from scripts.bootstrap_tasks import (
 )
 from scripts.figure_bootstrap import run as draw_bootstrap
 from scripts.lib.io import read_csv
-from scripts.tally_metrics import preferred_curves, tally
+from scripts.lib.tally import preferred_curves
+from scripts.tally_metrics import tally
 
 MCG, EM, BLEU = "multiple_choice_grade", "exact_str_match", "bleu"
 

@@ -5,16 +5,8 @@ import pytest
 
 from scripts.lib.io import read_csv
 from scripts.lib.latex import latex_escape, to_latex
-from scripts.tally_metrics import (
-    annotated_by_metric,
-    combined_share,
-    emergent_share_by_metric,
-    emergent_triplets,
-    parse_triplet_rule,
-    run,
-    tally,
-    task_preferred_metrics,
-)
+from scripts.lib.tally import combined_share, emergent_triplets, parse_triplet_rule, task_preferred_metrics
+from scripts.tally_metrics import annotated_by_metric, emergent_share_by_metric, run, tally
 
 MCG = "multiple_choice_grade"
 ESM = "exact_str_match"

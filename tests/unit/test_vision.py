@@ -12,6 +12,7 @@ import pytest
 from scripts import vision_figure, vision_scores, vision_train
 from scripts.lib.emergence import score_curves
 from scripts.lib.io import read_csv
+from scripts.lib.vision_models import size_from_params
 from scripts.vision_scores import (
     CURVE_COLUMNS,
     emergence_table,
@@ -20,7 +21,7 @@ from scripts.vision_scores import (
     subset_accuracy,
     vision_curves,
 )
-from scripts.vision_train import autoencoder_params, classifier_params, per_image_mse, size_from_params
+from scripts.vision_train import autoencoder_params, classifier_params, per_image_mse
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 LABEL = "test digits"

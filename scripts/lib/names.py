@@ -1,0 +1,25 @@
+"""Row and scope names that a table's rule writes and its figure and summary rules read back.
+
+One place, so a rule and the figure drawn from its CSV can never disagree on a label.
+"""
+
+from scripts.lib.tally import HEADLINE_METRICS
+
+TOTAL = "(total)"
+"""The `metric` of the row that sums a scope over its metrics."""
+
+
+NULL_SCOPES = ("preferred", "all")
+"""The scopes of the trend (permutation) test table, one figure panel each."""
+
+
+HEADLINE = "+".join(HEADLINE_METRICS)
+"""The `metric` of the combined Multiple choice grade + Exact string match row."""
+
+
+BOOTSTRAP_FIGURE_SCOPES = ("annotated", "preferred")
+"""The scopes rule figure_bootstrap draws, one panel each."""
+
+
+ALL_FAMILIES = "all families"
+"""The `family` of the agreement rows pooled over families."""

@@ -32,12 +32,9 @@ import pandas as pd
 from scripts.lib.io import load_metric_facts, read_csv, run_rule, write_csv, write_parquet
 from scripts.lib.manifest import task_of
 from scripts.lib.score_table import add_value_se
+from scripts.lib.scores_schema import BAD_FILE_COLUMNS, COLUMNS, SIZE_KEYS
 
 logger = logging.getLogger(__name__)
-
-SIZE_KEYS = ("non_embedding_params", "total_params", "flop_matched_non_embedding_params")
-
-BAD_FILE_COLUMNS = ["path", "json_path", "reason"]
 
 
 class BadScoresFile(ValueError):
@@ -201,22 +198,6 @@ def parse_file(root: str, relpath: str, max_file_mb: float | None = None) -> tup
     frame["task"] = task
     frame["source_file"] = relpath
     return frame, mismatches
-
-
-COLUMNS = [
-    "family",
-    "model_name",
-    *SIZE_KEYS,
-    "task",
-    "subtask",
-    "shots",
-    "metric",
-    "value",
-    "is_preferred",
-    "low_score",
-    "high_score",
-    "source_file",
-]
 
 
 ENTRY_COLUMNS = ("shots", "subtask", "metric", "value", "is_preferred", "low_score", "high_score")

@@ -5,18 +5,21 @@ Output: manifest.csv (path, size, sha256) over the cache folder, the same format
 Params: repo, commit, api_url, raw_url, workers, timeout_s, retries, cache (the snapshot root:
 files land at cache/<path>, e.g. cache/bigbench/benchmark_tasks/<task>/results/scores_*.json).
 
-DESIGN: all the network work is in scripts/lib/github_source.py. The cache is keyed by commit and
-outlives the rule, so a failed or interrupted run resumes: files already there and matching
-their git blob sha are not fetched again.
+DESIGN: all the network work is in scripts/lib/github/ (download_folder: any repository, commit
+and path patterns). The cache is keyed by commit and outlives the rule, so a failed or
+interrupted run resumes: files already there and matching their git blob sha are not fetched again.
 """
 
 import logging
 
-from scripts.lib.github_source import DownloadError, GitHubClient, fetch_files, list_results_files
+from scripts.lib.github import download_folder
 from scripts.lib.io import run_rule, write_csv
-from scripts.lib.manifest import build_manifest
+from scripts.lib.manifest import build_manifest, is_results_file
 
 logger = logging.getLogger(__name__)
+
+RESULTS_PATTERNS = ("bigbench/benchmark_tasks/*/results/scores_*.json",)
+"""BIG-bench's scores files; is_results_file is applied on top (the same rule list_files uses)."""
 
 
 def run(
@@ -32,21 +35,28 @@ def run(
     cache: str,
     backoff_s: float = 1.0,
 ) -> None:
-    with GitHubClient(
-        api_url=api_url, repo=repo, timeout_s=timeout_s, retries=retries, workers=workers, backoff_s=backoff_s
-    ) as client:
-        entries = list_results_files(client, commit)
-        if not entries:
-            raise DownloadError(f"{repo}@{commit}: no bigbench/benchmark_tasks/*/results/scores_*.json files listed")
-        stats = fetch_files(client, entries, raw_url=raw_url, commit=commit, cache=cache, workers=workers)
-    table = build_manifest(cache, [e.path for e in entries])
+    got = download_folder(
+        repo=repo,
+        commit=commit,
+        patterns=RESULTS_PATTERNS,
+        cache=cache,
+        api_url=api_url,
+        raw_url=raw_url,
+        workers=workers,
+        timeout_s=timeout_s,
+        retries=retries,
+        backoff_s=backoff_s,
+        keep=is_results_file,
+    )
+    table = build_manifest(cache, got.paths)
     write_csv(table, manifest)
     logger.info(
-        "%d requests; %d files fetched (%.1f MB), %d skipped as already verified; %d files in %s",
-        client.requests_made,
-        stats.fetched,
-        stats.bytes_fetched / 1e6,
-        stats.skipped,
+        "%d requests (%d API calls); %d files fetched (%.1f MB), %d skipped as already verified; %d files in %s",
+        got.requests,
+        got.api_calls,
+        got.fetched,
+        got.bytes_fetched / 1e6,
+        got.skipped,
         len(table),
         manifest,
     )

@@ -6,14 +6,13 @@ every package the pipeline uses, and the pipeline version (`git describe` in a g
 Nothing time-dependent goes in, so the file is byte-identical across reruns of the same inputs.
 
 Inputs: manifest.csv. Output: provenance.json. Params: source, repo, commit, config, label,
-pipeline_dir.
+pipeline_version.
 """
 
 import hashlib
 import json
 import logging
 import platform
-import subprocess
 from importlib import metadata
 from typing import Any
 
@@ -53,21 +52,6 @@ def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
     return versions
 
 
-def pipeline_version(directory: str) -> str:
-    """`git describe --always --dirty --tags` of the pipeline checkout, or "unknown" outside git."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", directory, "describe", "--always", "--dirty", "--tags"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown (not a git checkout)"
-    return out.stdout.strip()
-
-
 def provenance(
     *, manifest, source: str, repo: str, commit: str | None, config: dict[str, Any], label: str, version: str
 ) -> dict[str, Any]:
@@ -98,7 +82,7 @@ def run(
     commit: str | None,
     config: dict[str, Any],
     label: str,
-    pipeline_dir: str,
+    pipeline_version: str,
 ) -> None:
     record = provenance(
         manifest=read_csv(manifest),
@@ -107,7 +91,7 @@ def run(
         commit=commit,
         config=dict(config),
         label=label,
-        version=pipeline_version(pipeline_dir),
+        version=pipeline_version,
     )
     write_json(provenance_json, record)
     logger.info(

@@ -146,7 +146,8 @@ def load_metric_facts(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]
 def run_rule(run: Callable[..., None], snakemake: Any) -> None:
     """The adapter every rule script ends with: log to the rule log, call `run` by name."""
     setup_logging(snakemake.log[0] if snakemake.log else None)
-    kwargs = {**dict(snakemake.input.items()), **dict(snakemake.output.items()), **dict(snakemake.params.items())}
+    inputs = {name: value for name, value in snakemake.input.items() if name != "lib"}  # lib: tracked code only
+    kwargs = {**inputs, **dict(snakemake.output.items()), **dict(snakemake.params.items())}
     if "threads" in run.__code__.co_varnames[: run.__code__.co_argcount + run.__code__.co_kwonlyargcount]:
         kwargs["threads"] = snakemake.threads
     run(**kwargs)

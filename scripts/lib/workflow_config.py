@@ -6,6 +6,7 @@ pinned by tests.
 """
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,25 @@ def check_config(config: dict[str, Any], schema_path: str | Path) -> None:
         if missing:
             files = ", ".join(str(Path(path) / name) for name in missing)
             raise ConfigError(f"config key 'excerpt.path': {path!r} lacks {' and '.join(missing)} (not found: {files})")
+    check_lm_eval_config(config, schema)
+
+
+def check_lm_eval_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
+    """source=lm_eval needs a folder; scale training_step/tokens needs source=lm_eval (only it has checkpoints)."""
+    if config.get("scale") in ("training_step", "tokens") and config.get("source") != "lm_eval":
+        raise ConfigError(
+            f"config key 'scale': {config['scale']!r} needs source=lm_eval (only harness results have "
+            "training checkpoints); use non_embedding_params, total_params or flop_matched_non_embedding_params"
+        )
+    if config.get("source") != "lm_eval":
+        return
+    defaults = schema["properties"]["lm_eval"]["properties"]
+    path = (config.get("lm_eval") or {}).get("path", defaults["path"]["default"])
+    if not Path(path).is_dir():
+        raise ConfigError(
+            f"config key 'lm_eval.path': {path!r} is not a folder (relative to the working directory {Path.cwd()}); "
+            "point it at a folder of lm-evaluation-harness results files"
+        )
 
 
 def is_commit_sha(ref: str) -> bool:
@@ -143,6 +163,9 @@ def run_name(config: dict[str, Any], commit: str | None = None) -> str:
         return f"local-{name}"
     if source == "sample":
         return "sample" if config["sample"]["scale"] == "small" else "sample-full"
+    if source == "lm_eval":
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(config["lm_eval"]["path"]).resolve().name)
+        return f"lm-eval-{name}"
     return source
 
 
@@ -157,6 +180,8 @@ def data_label(config: dict[str, Any], commit: str | None = None) -> str:
         return f"BIG-bench results, local clone {config['local']['path']}"
     if source == "excerpt":
         return EXCERPT_LABEL
+    if source == "lm_eval":
+        return f"real scores, lm-evaluation-harness results: files under {config['lm_eval']['path']}"
     return f"BIG-bench results ({source})"
 
 
@@ -164,3 +189,18 @@ def repo_slug(repo: str) -> str:
     """owner/name -> owner__name, a folder name for the download cache."""
     owner, name = repo.split("/", 1)
     return f"{owner}__{name}"
+
+
+def pipeline_version(directory: str) -> str:
+    """`git describe --always --dirty --tags` of the pipeline checkout, or "unknown" outside git."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", directory, "describe", "--always", "--dirty", "--tags"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return out.stdout.strip()

@@ -8,6 +8,7 @@ if config["source"] == "sample":
         input:
             task_metadata=config["task_metadata"],
             annotations=config["annotations"],
+            lib=lib_inputs("synthesize_sample"),
         output:
             snapshot=directory(SNAPSHOT),
         log:
@@ -28,6 +29,7 @@ if config["source"] in ("sample", "local"):
     rule list_files:
         input:
             snapshot=SNAPSHOT,
+            lib=lib_inputs("list_files"),
         output:
             manifest=f"results/{RUN}/manifest.csv",
         log:
@@ -43,6 +45,8 @@ if config["source"] in ("sample", "local"):
 if config["source"] == "github":
 
     rule download_files:
+        input:
+            lib=lib_inputs("download_files"),
         output:
             manifest=f"results/{RUN}/manifest.csv",
         log:

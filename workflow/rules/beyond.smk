@@ -14,6 +14,7 @@ rule null_model:
         curves=f"results/{RUN}/curves.parquet",
         emergence=f"results/{RUN}/emergence.parquet",
         metrics=METRICS_FILE,
+        lib=lib_inputs("null_model"),
     output:
         pvalues=f"results/{RUN}/null_pvalues.parquet",
         table_csv=report(
@@ -46,6 +47,7 @@ rule figure_null:
     input:
         data=f"results/{RUN}/figures/null_observed_vs_expected.csv",
         metrics=METRICS_FILE,
+        lib=lib_inputs("figure_null"),
     output:
         figure=report(
             expand(
@@ -75,6 +77,7 @@ rule bootstrap_tasks:
         scores=f"results/{RUN}/scores.parquet",
         annotations=config["annotations"],
         metrics=METRICS_FILE,
+        lib=lib_inputs("bootstrap_tasks"),
     output:
         table_csv=report(
             f"results/{RUN}/tables/bootstrap_by_metric.csv",
@@ -104,6 +107,7 @@ rule figure_bootstrap:
     input:
         data=f"results/{RUN}/figures/emergent_share_bootstrap.csv",
         metrics=METRICS_FILE,
+        lib=lib_inputs("figure_bootstrap"),
     output:
         figure=report(
             expand(
@@ -130,6 +134,7 @@ rule figure_bootstrap:
 rule threshold_sensitivity:
     input:
         emergence=f"results/{RUN}/emergence.parquet",
+        lib=lib_inputs("threshold_sensitivity"),
     output:
         table=report(
             f"results/{RUN}/tables/threshold_sensitivity.csv",
@@ -166,6 +171,7 @@ rule figure_sensitivity:
     input:
         data=f"results/{RUN}/figures/threshold_sensitivity.csv",
         metrics=METRICS_FILE,
+        lib=lib_inputs("figure_sensitivity"),
     output:
         figure=report(
             expand(
@@ -193,6 +199,7 @@ rule human_agreement:
     input:
         emergence=f"results/{RUN}/emergence.parquet",
         classes=config["agreement"]["classes"],
+        lib=lib_inputs("human_agreement"),
     output:
         table_csv=report(
             f"results/{RUN}/tables/agreement_confusion.csv",
@@ -225,6 +232,7 @@ rule human_agreement:
 rule figure_agreement:
     input:
         data=f"results/{RUN}/figures/agreement.csv",
+        lib=lib_inputs("figure_agreement"),
     output:
         figure=report(
             expand(
@@ -249,6 +257,8 @@ rule figure_agreement:
 
 
 rule toy_model:
+    input:
+        lib=lib_inputs("toy_model"),
     output:
         figure_csv=f"results/{RUN}/figures/mirage_toy_model.csv",
         resolution=report(
@@ -285,6 +295,7 @@ rule toy_model:
 rule figure_toy:
     input:
         data=f"results/{RUN}/figures/mirage_toy_model.csv",
+        lib=lib_inputs("figure_toy"),
     output:
         figure=report(
             expand(
@@ -314,6 +325,7 @@ rule beyond_summary:
         grid=f"results/{RUN}/tables/threshold_sensitivity_grid.csv",
         agreement=f"results/{RUN}/tables/agreement_confusion.csv",
         toy=f"results/{RUN}/tables/toy_resolution.csv",
+        lib=lib_inputs("beyond_summary"),
     output:
         summary=report(
             f"results/{RUN}/beyond_summary.json",

@@ -1,5 +1,9 @@
 # Config validation, the run name, target lists and input functions. No rules here.
+from pathlib import Path
+
 from snakemake.utils import validate
+
+from scripts.lib.imports import lib_files
 
 from scripts.lib.workflow_config import (
     check_config,
@@ -7,6 +11,7 @@ from scripts.lib.workflow_config import (
     data_label,
     is_commit_sha,
     load_schema,
+    pipeline_version,
     repo_slug,
     run_name,
 )
@@ -17,6 +22,12 @@ check_config(config, SCHEMA_FILE)
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
 
 METRICS_FILE = "config/metrics.yaml"
+
+
+def lib_inputs(script: str) -> list[str]:
+    """The scripts/lib modules scripts/<script>.py imports (transitively): editing one reruns the rule."""
+    root = Path(workflow.basedir)
+    return list(lib_files(root / "scripts" / f"{script}.py", root))
 
 
 def _resolve_commit() -> str | None:
@@ -40,6 +51,8 @@ COMMIT = _resolve_commit()
 RUN = run_name(config, COMMIT)
 DATA_LABEL = data_label(config, COMMIT)
 SYNTHETIC = config["source"] == "sample"
+# `git describe` of the pipeline, once per DAG build: provenance reruns when the code's version changes.
+PIPELINE_VERSION = pipeline_version(workflow.basedir)
 
 REPO_SLUG = repo_slug(config["github"]["repo"])
 
@@ -51,6 +64,9 @@ elif config["source"] == "local":
 elif config["source"] == "excerpt":
     # Not a BIG-bench tree: the folder of the two extracts (rule excerpt_source, docs/excerpt.md).
     SNAPSHOT = config["excerpt"]["path"]
+elif config["source"] == "lm_eval":
+    # Not a BIG-bench tree: a folder of harness results files (rule lm_eval_source, docs/lm-eval.md).
+    SNAPSHOT = config["lm_eval"]["path"]
 else:
     SNAPSHOT = f"results/.cache/github/{REPO_SLUG}/{COMMIT}"
 

@@ -5,6 +5,7 @@ rule build_curves:
     input:
         scores=f"results/{RUN}/scores.parquet",
         metrics=METRICS_FILE,
+        lib=lib_inputs("build_curves"),
     output:
         curves=f"results/{RUN}/curves.parquet",
         excluded=report(
@@ -38,6 +39,7 @@ rule build_curves:
 rule emergence_scores:
     input:
         curves=f"results/{RUN}/curves.parquet",
+        lib=lib_inputs("emergence_scores"),
     output:
         table=f"results/{RUN}/emergence.parquet",
         csv=report(

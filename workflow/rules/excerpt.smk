@@ -12,6 +12,7 @@ if config["source"] == "excerpt":
             task_metadata=config["task_metadata"],
             model_sizes="config/model_sizes.csv",
             metrics=METRICS_FILE,
+            lib=lib_inputs("excerpt_source"),
         output:
             scores=f"results/{RUN}/scores.parquet",
             bad_files=f"results/{RUN}/logs/bad_files.csv",

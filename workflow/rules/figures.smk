@@ -6,6 +6,7 @@ rule figure_fig5a:
     input:
         emergence=f"results/{RUN}/emergence.parquet",
         metrics=METRICS_FILE,
+        lib=lib_inputs("figure_fig5a"),
     output:
         figure=report(
             expand(
@@ -37,6 +38,7 @@ rule figure_fig5b:
         annotated=f"results/{RUN}/tables/annotated_by_metric.csv",
         missing=f"results/{RUN}/tables/annotated_missing.csv",
         metrics=METRICS_FILE,
+        lib=lib_inputs("figure_fig5b"),
     output:
         figure=report(
             expand(
@@ -66,6 +68,7 @@ rule figure_fig5c:
     input:
         share=f"results/{RUN}/tables/emergent_share_by_metric.csv",
         metrics=METRICS_FILE,
+        lib=lib_inputs("figure_fig5c"),
     output:
         figure=report(
             expand(
@@ -98,6 +101,7 @@ rule figure_fig6:
         emergence=f"results/{RUN}/emergence.parquet",
         curves=f"results/{RUN}/curves.parquet",
         metrics=METRICS_FILE,
+        lib=lib_inputs("figure_fig6"),
     output:
         figure=report(
             expand(
@@ -131,6 +135,7 @@ rule figure_gallery:
         emergence=f"results/{RUN}/emergence.parquet",
         curves=f"results/{RUN}/curves.parquet",
         metrics=METRICS_FILE,
+        lib=lib_inputs("figure_gallery"),
     output:
         figure=report(
             expand(

@@ -9,6 +9,7 @@ if config["source"] != "excerpt":
             manifest=f"results/{RUN}/manifest.csv",
             task_metadata=config["task_metadata"],
             metrics=METRICS_FILE,
+            lib=lib_inputs("parse_scores"),
         output:
             scores=f"results/{RUN}/scores.parquet",
             bad_files=f"results/{RUN}/logs/bad_files.csv",

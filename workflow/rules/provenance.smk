@@ -4,6 +4,7 @@
 rule provenance:
     input:
         manifest=f"results/{RUN}/manifest.csv",
+        lib=lib_inputs("provenance"),
     output:
         provenance_json=report(
             f"results/{RUN}/provenance.json",
@@ -22,7 +23,7 @@ rule provenance:
         commit=COMMIT,
         config=config,
         label=DATA_LABEL,
-        pipeline_dir=workflow.basedir,
+        pipeline_version=PIPELINE_VERSION,
     script:
         "../../scripts/provenance.py"
 

@@ -12,6 +12,7 @@ rule summary:
         scores=f"results/{RUN}/scores.parquet",
         beyond=f"results/{RUN}/beyond_summary.json",
         vision=f"results/{RUN}/vision_summary.json",
+        lib=lib_inputs("summary"),
     output:
         summary=report(
             f"results/{RUN}/summary.json",

@@ -8,6 +8,7 @@ rule tally_metrics:
         annotations=config["annotations"],
         metrics=METRICS_FILE,
         task_metadata=config["task_metadata"],
+        lib=lib_inputs("tally_metrics"),
     output:
         preferred_csv=report(
             f"results/{RUN}/tables/tally_preferred.csv",

@@ -4,6 +4,8 @@
 
 
 rule vision_train_classifier:
+    input:
+        lib=lib_inputs("vision_train"),
     output:
         outcomes=f"results/{RUN}/vision/classifier_outcomes.parquet",
     log:
@@ -26,6 +28,8 @@ rule vision_train_classifier:
 
 
 rule vision_train_autoencoder:
+    input:
+        lib=lib_inputs("vision_train"),
     output:
         outcomes=f"results/{RUN}/vision/autoencoder_outcomes.parquet",
     log:
@@ -51,6 +55,7 @@ rule vision_scores:
     input:
         classifier=f"results/{RUN}/vision/classifier_outcomes.parquet",
         autoencoder=f"results/{RUN}/vision/autoencoder_outcomes.parquet",
+        lib=lib_inputs("vision_scores"),
     output:
         curves=f"results/{RUN}/vision/curves.parquet",
         emergence=f"results/{RUN}/vision/emergence.parquet",
@@ -82,6 +87,7 @@ rule vision_figure:
     input:
         curves=f"results/{RUN}/vision/curves.parquet",
         emergence=f"results/{RUN}/vision/emergence.parquet",
+        lib=lib_inputs("vision_figure"),
     output:
         figure=report(
             expand(

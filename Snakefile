@@ -22,6 +22,8 @@ include: "workflow/rules/summary.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/vision.smk"
 include: "workflow/rules/beyond.smk"
+# Keep last: it lists the report() outputs of every rule included above.
+include: "workflow/rules/run_readme.smk"
 
 
 # Each stage file appends its final outputs to ALL_TARGETS.

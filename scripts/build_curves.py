@@ -218,7 +218,8 @@ def run(
         len(dropped),
         len(unknown_table),
     )
-    for reason, count in dropped["reason"].str.replace(r"^\d+", "k", regex=True).value_counts().items():
+    reasons = dropped["reason"].astype(str).str.replace(r"^\d+", "k", regex=True)
+    for reason, count in reasons.value_counts().sort_index().items():
         logger.info("excluded %d curve(s): %s", count, reason)
 
 

@@ -186,3 +186,32 @@ def test_threshold_tie_in_floating_point_is_not_emergent():
     row = score({"exact_str_match": [i / 10 for i in range(12)]}, xs=xs).loc["exact_str_match"]
     assert row["es"] == pytest.approx(11.0) and row["threshold"] == 11.0
     assert not row["emergent"]
+
+
+def test_build_curves_run_with_nothing_excluded(tmp_path) -> None:
+    """A corpus where every curve is complete writes an empty exclusion table (it once crashed)."""
+    import yaml
+
+    from scripts.build_curves import run as build_curves_run
+    from scripts.lib.io import read_csv
+
+    scores = scores_frame({"multiple_choice_grade": [0.25, 0.3, 0.4, 0.6, 0.9]}, preferred="multiple_choice_grade")
+    scores.to_parquet(tmp_path / "scores.parquet")
+    (tmp_path / "metrics.yaml").write_text(yaml.safe_dump(METRICS))
+    out = {name: str(tmp_path / f"{name}.{ext}") for name, ext in (("curves", "parquet"), ("excluded", "csv"))}
+    build_curves_run(
+        scores=str(tmp_path / "scores.parquet"),
+        metrics=str(tmp_path / "metrics.yaml"),
+        unknown=str(tmp_path / "unknown.csv"),
+        scale="non_embedding_params",
+        families=[],
+        shots=[],
+        granularity="all",
+        min_points=4,
+        orient_metrics=True,
+        label="test",
+        **out,
+    )
+    assert read_csv(out["excluded"]).empty
+    curves = pd.read_parquet(out["curves"])
+    assert len(curves) == 5 and curves["value_se"].isna().all()  # no n_examples: noise unknown

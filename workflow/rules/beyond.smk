@@ -11,8 +11,8 @@ TOY_LABEL = "Mirage mathematical model (closed form, no data)"
 
 rule null_model:
     input:
-        curves=f"results/{RUN}/curves.parquet",
-        emergence=f"results/{RUN}/emergence.parquet",
+        curves=rules.build_curves.output.curves,
+        emergence=rules.emergence_scores.output.table,
         metrics=METRICS_FILE,
         lib=lib_inputs("null_model"),
     output:
@@ -45,16 +45,12 @@ rule null_model:
 
 rule figure_null:
     input:
-        data=f"results/{RUN}/figures/null_observed_vs_expected.csv",
+        data=rules.null_model.output.figure_csv,
         metrics=METRICS_FILE,
         lib=lib_inputs("figure_null"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/null_observed_vs_expected.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/null_observed_vs_expected.rst",
+        figure=figure_report(
+            "null_observed_vs_expected",
             category="Beyond the paper",
             subcategory="Permutation null",
         ),
@@ -73,7 +69,7 @@ rule figure_null:
 
 rule bootstrap_tasks:
     input:
-        emergence=f"results/{RUN}/emergence.parquet",
+        emergence=rules.emergence_scores.output.table,
         scores=f"results/{RUN}/scores.parquet",
         annotations=config["annotations"],
         metrics=METRICS_FILE,
@@ -105,16 +101,12 @@ rule bootstrap_tasks:
 
 rule figure_bootstrap:
     input:
-        data=f"results/{RUN}/figures/emergent_share_bootstrap.csv",
+        data=rules.bootstrap_tasks.output.figure_csv,
         metrics=METRICS_FILE,
         lib=lib_inputs("figure_bootstrap"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/emergent_share_bootstrap.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/emergent_share_bootstrap.rst",
+        figure=figure_report(
+            "emergent_share_bootstrap",
             category="Beyond the paper",
             subcategory="Bootstrap over tasks",
         ),
@@ -133,7 +125,7 @@ rule figure_bootstrap:
 
 rule threshold_sensitivity:
     input:
-        emergence=f"results/{RUN}/emergence.parquet",
+        emergence=rules.emergence_scores.output.table,
         lib=lib_inputs("threshold_sensitivity"),
     output:
         table=report(
@@ -169,16 +161,12 @@ rule threshold_sensitivity:
 
 rule figure_sensitivity:
     input:
-        data=f"results/{RUN}/figures/threshold_sensitivity.csv",
+        data=rules.threshold_sensitivity.output.figure_csv,
         metrics=METRICS_FILE,
         lib=lib_inputs("figure_sensitivity"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/threshold_sensitivity.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/threshold_sensitivity.rst",
+        figure=figure_report(
+            "threshold_sensitivity",
             category="Beyond the paper",
             subcategory="Threshold sensitivity",
         ),
@@ -197,7 +185,7 @@ rule figure_sensitivity:
 
 rule human_agreement:
     input:
-        emergence=f"results/{RUN}/emergence.parquet",
+        emergence=rules.emergence_scores.output.table,
         classes=config["agreement"]["classes"],
         lib=lib_inputs("human_agreement"),
     output:
@@ -231,15 +219,11 @@ rule human_agreement:
 
 rule figure_agreement:
     input:
-        data=f"results/{RUN}/figures/agreement.csv",
+        data=rules.human_agreement.output.figure_csv,
         lib=lib_inputs("figure_agreement"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/agreement.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/agreement.rst",
+        figure=figure_report(
+            "agreement",
             category="Beyond the paper",
             subcategory="Agreement with human judgement",
         ),
@@ -294,15 +278,11 @@ rule toy_model:
 
 rule figure_toy:
     input:
-        data=f"results/{RUN}/figures/mirage_toy_model.csv",
+        data=rules.toy_model.output.figure_csv,
         lib=lib_inputs("figure_toy"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/mirage_toy_model.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/mirage_toy_model.rst",
+        figure=figure_report(
+            "mirage_toy_model",
             category="Beyond the paper",
             subcategory="Mirage toy model",
         ),
@@ -320,11 +300,11 @@ rule figure_toy:
 
 rule beyond_summary:
     input:
-        null=f"results/{RUN}/tables/null_by_metric.csv",
-        bootstrap=f"results/{RUN}/tables/bootstrap_by_metric.csv",
-        grid=f"results/{RUN}/tables/threshold_sensitivity_grid.csv",
-        agreement=f"results/{RUN}/tables/agreement_confusion.csv",
-        toy=f"results/{RUN}/tables/toy_resolution.csv",
+        null=rules.null_model.output.table_csv,
+        bootstrap=rules.bootstrap_tasks.output.table_csv,
+        grid=rules.threshold_sensitivity.output.grid_table,
+        agreement=rules.human_agreement.output.table_csv,
+        toy=rules.toy_model.output.resolution,
         lib=lib_inputs("beyond_summary"),
     output:
         summary=report(

@@ -24,6 +24,18 @@ validate(config, schema="../schemas/config.schema.yaml", set_default=True)
 METRICS_FILE = "config/metrics.yaml"
 
 
+def figure_report(name: str, *, category: str, subcategory: str | None = None):
+    """figures/<name>.<fmt> in every configured format, for the report, captioned by report/<name>.rst."""
+    return report(
+        expand(
+            f"results/{RUN}/figures/{name}.{{fmt}}", fmt=config["figures"]["formats"]
+        ),
+        caption=f"../report/{name}.rst",
+        category=category,
+        subcategory=subcategory,
+    )
+
+
 def lib_inputs(script: str) -> list[str]:
     """The scripts/lib modules scripts/<script>.py imports (transitively): editing one reruns the rule."""
     root = Path(workflow.basedir)

@@ -38,7 +38,7 @@ rule build_curves:
 
 rule emergence_scores:
     input:
-        curves=f"results/{RUN}/curves.parquet",
+        curves=rules.build_curves.output.curves,
         lib=lib_inputs("emergence_scores"),
     output:
         table=f"results/{RUN}/emergence.parquet",

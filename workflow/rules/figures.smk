@@ -4,16 +4,12 @@
 
 rule figure_fig5a:
     input:
-        emergence=f"results/{RUN}/emergence.parquet",
+        emergence=rules.emergence_scores.output.table,
         metrics=METRICS_FILE,
         lib=lib_inputs("figure_fig5a"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/fig5a_emergence_by_preferred_metric.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/fig5a_emergence_by_preferred_metric.rst",
+        figure=figure_report(
+            "fig5a_emergence_by_preferred_metric",
             category="Figures",
             subcategory="Mirage Fig. 5",
         ),
@@ -35,17 +31,13 @@ rule figure_fig5a:
 
 rule figure_fig5b:
     input:
-        annotated=f"results/{RUN}/tables/annotated_by_metric.csv",
-        missing=f"results/{RUN}/tables/annotated_missing.csv",
+        annotated=rules.tally_metrics.output.annotated_csv,
+        missing=rules.tally_metrics.output.annotated_missing,
         metrics=METRICS_FILE,
         lib=lib_inputs("figure_fig5b"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/fig5b_annotated_by_metric.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/fig5b_annotated_by_metric.rst",
+        figure=figure_report(
+            "fig5b_annotated_by_metric",
             category="Figures",
             subcategory="Mirage Fig. 5",
         ),
@@ -66,16 +58,12 @@ rule figure_fig5b:
 
 rule figure_fig5c:
     input:
-        share=f"results/{RUN}/tables/emergent_share_by_metric.csv",
+        share=rules.tally_metrics.output.share_csv,
         metrics=METRICS_FILE,
         lib=lib_inputs("figure_fig5c"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/fig5c_emergent_share_by_metric.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/fig5c_emergent_share_by_metric.rst",
+        figure=figure_report(
+            "fig5c_emergent_share_by_metric",
             category="Figures",
             subcategory="Mirage Fig. 5",
         ),
@@ -98,19 +86,13 @@ rule figure_fig5c:
 
 rule figure_fig6:
     input:
-        emergence=f"results/{RUN}/emergence.parquet",
-        curves=f"results/{RUN}/curves.parquet",
+        emergence=rules.emergence_scores.output.table,
+        curves=rules.build_curves.output.curves,
         metrics=METRICS_FILE,
         lib=lib_inputs("figure_fig6"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/fig6_metric_swap.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/fig6_metric_swap.rst",
-            category="Figures",
-            subcategory="Mirage Fig. 6",
+        figure=figure_report(
+            "fig6_metric_swap", category="Figures", subcategory="Mirage Fig. 6"
         ),
         data=f"results/{RUN}/figures/fig6_metric_swap.csv",
     log:
@@ -132,19 +114,13 @@ rule figure_fig6:
 
 rule figure_gallery:
     input:
-        emergence=f"results/{RUN}/emergence.parquet",
-        curves=f"results/{RUN}/curves.parquet",
+        emergence=rules.emergence_scores.output.table,
+        curves=rules.build_curves.output.curves,
         metrics=METRICS_FILE,
         lib=lib_inputs("figure_gallery"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/emergence_gallery.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/emergence_gallery.rst",
-            category="Figures",
-            subcategory="Beyond the paper",
+        figure=figure_report(
+            "emergence_gallery", category="Figures", subcategory="Beyond the paper"
         ),
         data=f"results/{RUN}/figures/emergence_gallery.csv",
     log:

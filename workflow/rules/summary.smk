@@ -3,11 +3,11 @@
 
 rule summary:
     input:
-        preferred=f"results/{RUN}/tables/tally_preferred.csv",
-        every=f"results/{RUN}/tables/tally_all_metrics.csv",
-        annotated=f"results/{RUN}/tables/annotated_by_metric.csv",
-        share=f"results/{RUN}/tables/emergent_share_by_metric.csv",
-        missing=f"results/{RUN}/tables/annotated_missing.csv",
+        preferred=rules.tally_metrics.output.preferred_csv,
+        every=rules.tally_metrics.output.all_csv,
+        annotated=rules.tally_metrics.output.annotated_csv,
+        share=rules.tally_metrics.output.share_csv,
+        missing=rules.tally_metrics.output.annotated_missing,
         manifest=f"results/{RUN}/manifest.csv",
         scores=f"results/{RUN}/scores.parquet",
         beyond=f"results/{RUN}/beyond_summary.json",

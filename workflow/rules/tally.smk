@@ -3,7 +3,7 @@
 
 rule tally_metrics:
     input:
-        emergence=f"results/{RUN}/emergence.parquet",
+        emergence=rules.emergence_scores.output.table,
         scores=f"results/{RUN}/scores.parquet",
         annotations=config["annotations"],
         metrics=METRICS_FILE,

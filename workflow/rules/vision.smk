@@ -53,8 +53,8 @@ rule vision_train_autoencoder:
 
 rule vision_scores:
     input:
-        classifier=f"results/{RUN}/vision/classifier_outcomes.parquet",
-        autoencoder=f"results/{RUN}/vision/autoencoder_outcomes.parquet",
+        classifier=rules.vision_train_classifier.output.outcomes,
+        autoencoder=rules.vision_train_autoencoder.output.outcomes,
         lib=lib_inputs("vision_scores"),
     output:
         curves=f"results/{RUN}/vision/curves.parquet",
@@ -85,18 +85,11 @@ rule vision_scores:
 
 rule vision_figure:
     input:
-        curves=f"results/{RUN}/vision/curves.parquet",
-        emergence=f"results/{RUN}/vision/emergence.parquet",
+        curves=rules.vision_scores.output.curves,
+        emergence=rules.vision_scores.output.emergence,
         lib=lib_inputs("vision_figure"),
     output:
-        figure=report(
-            expand(
-                f"results/{RUN}/figures/vision_metric_choice.{{fmt}}",
-                fmt=config["figures"]["formats"],
-            ),
-            caption="../report/vision_metric_choice.rst",
-            category="Vision (Mirage Sec. 5)",
-        ),
+        figure=figure_report("vision_metric_choice", category="Vision (Mirage Sec. 5)"),
         data=f"results/{RUN}/figures/vision_metric_choice.csv",
     log:
         f"results/{RUN}/logs/vision_figure.log",

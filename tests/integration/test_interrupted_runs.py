@@ -129,7 +129,9 @@ def test_kill_during_parse_then_unlock_and_rerun_gives_identical_outputs(uninter
 
 
 def test_kill_during_download_then_rerun_fetches_only_missing_files(tmp_path, monkeypatch):
-    from tests.helpers.github_mirror import GitHubMirror, SlowBody, write_fake_bigbench
+    from tests.helpers.fake_repos import write_fake_bigbench
+    from tests.helpers.github_mirror import GitHubMirror
+    from tests.helpers.http_faults import SlowBody
 
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(var, raising=False)

@@ -3,12 +3,15 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from scripts.lib.extracts.registry import extract_files
 from scripts.lib.imports import lib_files
 
 from scripts.lib.workflow_config import (
+    EXTRACT_SOURCES,
     check_config,
     coerce_cli_strings,
     data_label,
+    extracts_use,
     is_commit_sha,
     load_schema,
     pipeline_version,
@@ -43,19 +46,23 @@ def lib_inputs(script: str) -> list[str]:
 
 
 def _resolve_commit() -> str | None:
-    """The commit sha a github run reads (resolved once, at DAG-build time)."""
+    """The commit sha a github run reads (resolved at DAG-build time, then cached under results/.cache/github/)."""
     if config["source"] != "github":
         return None
     ref = config["github"]["ref"]
     if is_commit_sha(ref):
         return ref
-    from scripts.lib.github_source import resolve_commit
+    from snakemake.logging import logger as snakemake_logger
 
-    return resolve_commit(
+    from scripts.lib.github import resolve_ref
+
+    return resolve_ref(
         api_url=config["github"]["api_url"],
         repo=config["github"]["repo"],
         ref=ref,
         timeout_s=config["github"]["timeout_s"],
+        cache_dir="results/.cache/github",
+        notify=snakemake_logger.info,
     )
 
 
@@ -73,14 +80,20 @@ if config["source"] == "sample":
     SNAPSHOT = f"results/{RUN}/snapshot"
 elif config["source"] == "local":
     SNAPSHOT = config["local"]["path"]
-elif config["source"] == "excerpt":
-    # Not a BIG-bench tree: the folder of the two extracts (rule excerpt_source, docs/excerpt.md).
-    SNAPSHOT = config["excerpt"]["path"]
+elif config["source"] in EXTRACT_SOURCES:
+    # Not a BIG-bench tree: the folder of the registry's extracts (rule extracts_source, docs/extracts.md).
+    SNAPSHOT = config["extracts"]["path"]
 elif config["source"] == "lm_eval":
     # Not a BIG-bench tree: a folder of harness results files (rule lm_eval_source, docs/lm-eval.md).
     SNAPSHOT = config["lm_eval"]["path"]
 else:
     SNAPSHOT = f"results/.cache/github/{REPO_SLUG}/{COMMIT}"
+
+# source=extracts/excerpt: the registry entries read, their pinned files under extracts.path, and
+# whether that folder is the download cache (then rule fetch_extracts gets them from GitHub).
+EXTRACTS_USE = extracts_use(config) if config["source"] in EXTRACT_SOURCES else []
+EXTRACT_FILES = extract_files(EXTRACTS_USE, config["extracts"]["path"])
+EXTRACTS_FETCH = Path(config["extracts"]["path"]) == Path("results/.cache/extracts")
 
 ALL_TARGETS = [
     f"results/{RUN}/scores.parquet",

@@ -31,6 +31,7 @@ import pandas as pd
 
 from scripts.lib.io import load_metric_facts, read_csv, run_rule, write_csv, write_parquet
 from scripts.lib.manifest import task_of
+from scripts.lib.progress import progress
 from scripts.lib.score_table import add_value_se
 from scripts.lib.scores_schema import BAD_FILE_COLUMNS, COLUMNS, SIZE_KEYS
 
@@ -268,11 +269,14 @@ def parse_files(
     """All files -> (scores, bad files, subtask-name mismatches), in manifest order."""
     n_chunks = max(1, min(len(relpaths), threads * 8))
     chunks = [list(c) for c in np.array_split(np.asarray(relpaths, dtype=object), n_chunks) if len(c)]
+    # Chunks in manifest order either way, so the result does not depend on `threads`.
     if threads > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(max_workers=threads) as pool:
-            results = list(pool.map(parse_chunk, [root] * len(chunks), chunks, [max_file_mb] * len(chunks)))
+            done = pool.map(parse_chunk, [root] * len(chunks), chunks, [max_file_mb] * len(chunks))
+            results = list(progress(done, total=len(chunks), desc="parse", unit="chunk", logger=logger))
     else:
-        results = [parse_chunk(root, c, max_file_mb) for c in chunks]
+        work = progress(chunks, desc="parse", unit="chunk", logger=logger)
+        results = [parse_chunk(root, c, max_file_mb) for c in work]
     frames = [f for r in results for f in r[0]]
     bad = pd.DataFrame([b for r in results for b in r[1]], columns=BAD_FILE_COLUMNS)
     mismatches = sum(r[2] for r in results)

@@ -8,10 +8,10 @@ SMK := $(BIN)/snakemake
 SOURCE ?= sample
 RUN ?= sample
 
-.PHONY: help venv test unit integration lint run sample excerpt report dag bench archive clean
+.PHONY: help venv test unit integration lint run sample excerpt extracts lm-eval report dag images bench archive clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(BIN)/.installed: requirements.txt requirements-test.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,8 +42,14 @@ run: venv  ## the full reproduction: download BIG-bench results from GitHub, eve
 sample: venv  ## the offline run on the SYNTHETIC sample snapshot (results/sample/)
 	$(SMK) --cores $(CORES) --config source=sample
 
-excerpt: venv  ## offline on REAL BIG-bench scores from two public extracts (results/excerpt/; docs/excerpt.md)
-	$(SMK) --cores $(CORES) --config source=excerpt
+excerpt: venv  ## offline on REAL BIG-bench scores from two public extracts (results/excerpt/; docs/extracts.md)
+	$(SMK) --cores $(CORES) --config source=excerpt extracts='{path: ../shared/data}'
+
+extracts: venv  ## offline on REAL scores of the five registered third-party extracts (results/extracts/; docs/extracts.md)
+	$(SMK) --cores $(CORES) --config source=extracts extracts='{path: ../shared/data}'
+
+lm-eval: venv  ## offline on REAL lm-evaluation-harness results of Pythia, OPT, BLOOM (results/lm-eval-pythia/; docs/lm-eval.md)
+	$(SMK) --cores $(CORES) --config source=lm_eval lm_eval='{path: ../shared/data/lm_eval/pythia}'
 
 report: venv  ## the Snakemake report of the sample run (or SOURCE=…, RUN=…) as results/RUN/report.zip
 	$(SMK) --config source=$(SOURCE) --report results/$(RUN)/report.zip
@@ -52,14 +58,26 @@ dag: venv  ## the rule graph as results/rulegraph.svg (needs graphviz's dot)
 	mkdir -p results
 	$(SMK) --config source=sample --rulegraph | dot -Tsvg > results/rulegraph.svg
 
+# The README's pictures: three figures of the real-data excerpt run, and the rule graph.
+IMAGES := fig5c_emergent_share_by_metric fig5a_emergence_by_preferred_metric null_observed_vs_expected
+
+images: venv  ## docs/img/: the rule graph (needs graphviz) and three figures of the real-data excerpt run
+	mkdir -p results docs/img
+	$(SMK) --config source=sample --rulegraph > results/rulegraph.raw.dot
+	$(BIN)/python -m scripts.lib.rulegraph results/rulegraph.raw.dot docs/img/rulegraph.dot
+	tred docs/img/rulegraph.dot > results/rulegraph.tred.dot  # drawn as its transitive reduction: direct needs only
+	dot -Tsvg -o docs/img/rulegraph.svg results/rulegraph.tred.dot
+	$(SMK) --cores $(CORES) $(IMAGES:%=results/excerpt/figures/%.png) --config source=excerpt
+	cp $(IMAGES:%=results/excerpt/figures/%.png) docs/img/
+
 bench: venv  ## time parse, scoring and the whole DAG at full BIG-bench scale (results/bench/; docs/performance.md)
 	$(BIN)/python tests/benchmarks/bench_pipeline.py
 
 archive: report  ## report + provenance + tables + figures of run RUN in results/RUN-archive.tar.gz, with SHA256SUMS
-	cd results/$(RUN) && find report.zip provenance.json summary.json emergence.csv tables figures -type f \
+	cd results/$(RUN) && find README.md report.zip provenance.json summary.json emergence.csv tables figures -type f \
 		| LC_ALL=C sort | xargs sha256sum > SHA256SUMS
 	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C results \
-		-cf - $(addprefix $(RUN)/,SHA256SUMS report.zip provenance.json summary.json emergence.csv tables figures) \
+		-cf - $(addprefix $(RUN)/,SHA256SUMS README.md report.zip provenance.json summary.json emergence.csv tables figures) \
 		| gzip -n > results/$(RUN)-archive.tar.gz
 	@echo "wrote results/$(RUN)-archive.tar.gz (check with: tar -xzf … && cd $(RUN) && sha256sum -c SHA256SUMS)"
 

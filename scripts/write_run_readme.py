@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 SOURCE_KINDS = {
     "sample": "SYNTHETIC",
     "excerpt": "real extract",
+    "extracts": "real extract",
+    "lm_eval": "real lm-evaluation-harness results",
     "github": "full download",
     "local": "local clone",
 }

@@ -23,6 +23,7 @@ include: "workflow/rules/summary.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/vision.smk"
 include: "workflow/rules/beyond.smk"
+include: "workflow/rules/verdicts.smk"
 # Keep last: it lists the report() outputs of every rule included above.
 include: "workflow/rules/run_readme.smk"
 

@@ -1,0 +1,223 @@
+# "Is it emergent?" answered with tests (issue 15): the Mirage screen stays as it is ("possible
+# emergence (Mirage screen)"); beside it, a sharpness test against a smooth null with each point's
+# sampling noise, an unpredictability backtest, one verdict per curve, and a SYNTHETIC calibration
+# of both tests (docs/statistics.md).
+
+
+rule sharpness_test:
+    input:
+        curves=f"results/{RUN}/curves.parquet",
+        emergence=f"results/{RUN}/emergence.parquet",
+        lib=lib_inputs("sharpness_test"),
+    output:
+        table=f"results/{RUN}/sharpness.parquet",
+    log:
+        f"results/{RUN}/logs/sharpness_test.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/sharpness_test.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        min_width_decades=config["sharpness"]["min_width_decades"],
+        draws=config["sharpness"]["draws"],
+        stop_after=config["sharpness"]["stop_after"],
+        seed=config["sharpness"]["seed"],
+        statistic=config["sharpness"]["statistic"],
+        fdr=config["sharpness"]["fdr"],
+        residual_min_df=config["sharpness"]["residual_min_df"],
+        zero_median_floor=config["zero_median_floor"],
+        label=DATA_LABEL,
+    script:
+        "../../scripts/sharpness_test.py"
+
+
+rule backtest_curves:
+    input:
+        curves=f"results/{RUN}/curves.parquet",
+        metrics=METRICS_FILE,
+        lib=lib_inputs("backtest_curves"),
+    output:
+        table=f"results/{RUN}/backtest.parquet",
+        by_metric_csv=report(
+            f"results/{RUN}/tables/backtest_by_metric.csv",
+            caption="../report/backtest_by_metric.rst",
+            category="Verdicts",
+        ),
+        by_metric_tex=f"results/{RUN}/tables/backtest_by_metric.tex",
+        map_csv=report(
+            f"results/{RUN}/tables/backtest_metric_map.csv",
+            caption="../report/backtest_metric_map.rst",
+            category="Verdicts",
+        ),
+        map_tex=f"results/{RUN}/tables/backtest_metric_map.tex",
+    log:
+        f"results/{RUN}/logs/backtest_curves.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/backtest_curves.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        holdout=config["backtest"]["holdout"],
+        draws=config["backtest"]["draws"],
+        alpha=config["backtest"]["alpha"],
+        seed=config["backtest"]["seed"],
+        min_width_decades=config["sharpness"]["min_width_decades"],
+        residual_min_df=config["sharpness"]["residual_min_df"],
+        label=DATA_LABEL,
+    script:
+        "../../scripts/backtest_curves.py"
+
+
+rule curve_verdicts:
+    input:
+        emergence=f"results/{RUN}/emergence.parquet",
+        sharpness=f"results/{RUN}/sharpness.parquet",
+        backtest=f"results/{RUN}/backtest.parquet",
+        lib=lib_inputs("curve_verdicts"),
+    output:
+        table=f"results/{RUN}/verdicts.parquet",
+        csv=report(
+            f"results/{RUN}/verdicts.csv",
+            caption="../report/verdicts.rst",
+            category="Verdicts",
+        ),
+        by_metric_csv=report(
+            f"results/{RUN}/tables/verdicts_by_metric.csv",
+            caption="../report/verdicts_by_metric.rst",
+            category="Verdicts",
+        ),
+        by_metric_tex=f"results/{RUN}/tables/verdicts_by_metric.tex",
+        figure_csv=f"results/{RUN}/figures/verdicts_by_metric.csv",
+        summary=f"results/{RUN}/verdicts_summary.json",
+    log:
+        f"results/{RUN}/logs/curve_verdicts.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/curve_verdicts.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        fdr=config["sharpness"]["fdr"],
+        alpha=config["backtest"]["alpha"],
+        holdout=config["backtest"]["holdout"],
+        min_width_decades=config["sharpness"]["min_width_decades"],
+        label=DATA_LABEL,
+    script:
+        "../../scripts/curve_verdicts.py"
+
+
+rule figure_verdicts:
+    input:
+        data=f"results/{RUN}/figures/verdicts_by_metric.csv",
+        metrics=METRICS_FILE,
+        lib=lib_inputs("figure_verdicts"),
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/verdicts_by_metric.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/verdicts_figure.rst",
+            category="Verdicts",
+        ),
+    log:
+        f"results/{RUN}/logs/figure_verdicts.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_verdicts.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/figure_verdicts.py"
+
+
+# The calibration draws its own curves (no data): SYNTHETIC whatever the source.
+CALIBRATION_LABEL = "SYNTHETIC DATA: calibration curves on the real BIG-G and GPT-3 ladders (no BIG-bench scores)"
+
+
+rule calibration_study:
+    input:
+        task_metadata=config["task_metadata"],
+        lib=lib_inputs("calibration_study"),
+    output:
+        table_csv=report(
+            f"results/{RUN}/tables/calibration.csv",
+            caption="../report/calibration.rst",
+            category="Verdicts",
+        ),
+        table_tex=f"results/{RUN}/tables/calibration.tex",
+        summary_csv=f"results/{RUN}/tables/calibration_summary.csv",
+        figure_csv=f"results/{RUN}/figures/calibration.csv",
+    log:
+        f"results/{RUN}/logs/calibration_study.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/calibration_study.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        reps=config["calibration"]["reps"],
+        draws=config["calibration"]["draws"],
+        seed=config["calibration"]["seed"],
+        n_quantiles=config["calibration"]["n_quantiles"],
+        level=config["sharpness"]["fdr"],
+        stop_after=config["sharpness"]["stop_after"],
+        min_width_decades=config["sharpness"]["min_width_decades"],
+        holdout=config["backtest"]["holdout"],
+        alpha=config["backtest"]["alpha"],
+        backtest_draws=config["backtest"]["draws"],
+        label=CALIBRATION_LABEL,
+    script:
+        "../../scripts/calibration_study.py"
+
+
+rule figure_calibration:
+    input:
+        data=f"results/{RUN}/figures/calibration.csv",
+        lib=lib_inputs("figure_calibration"),
+    output:
+        figure=report(
+            expand(
+                f"results/{RUN}/figures/calibration.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/calibration_figure.rst",
+            category="Verdicts",
+        ),
+    log:
+        f"results/{RUN}/logs/figure_calibration.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_calibration.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        label=CALIBRATION_LABEL,
+        level=config["sharpness"]["fdr"],
+    script:
+        "../../scripts/figure_calibration.py"
+
+
+VERDICT_FIGURES = ["verdicts_by_metric", "calibration"]
+
+ALL_TARGETS += [
+    f"results/{RUN}/verdicts.parquet",
+    f"results/{RUN}/verdicts.csv",
+    f"results/{RUN}/verdicts_summary.json",
+    f"results/{RUN}/tables/calibration_summary.csv",
+    *[
+        f"results/{RUN}/tables/{name}.{ext}"
+        for name in (
+            "verdicts_by_metric",
+            "backtest_by_metric",
+            "backtest_metric_map",
+            "calibration",
+        )
+        for ext in ("csv", "tex")
+    ],
+    *[f"results/{RUN}/figures/{name}.csv" for name in VERDICT_FIGURES],
+    *expand(
+        f"results/{RUN}/figures/{{name}}.{{fmt}}",
+        name=VERDICT_FIGURES,
+        fmt=config["figures"]["formats"],
+    ),
+]

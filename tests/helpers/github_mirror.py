@@ -190,16 +190,22 @@ class GitHubMirror:
     def root_tree(self) -> str:
         return self.repos[self.repo].root_tree
 
-    def add_entry(self, path: str, data: bytes, mode: str = "100644", *, repo: str | None = None) -> None:
+    def add_entry(
+        self, path: str, data: bytes, mode: str = "100644", *, repo: str | None = None, folder: str | None = None
+    ) -> None:
         """List (and serve) an entry git would never make: '../x', '/abs', a backslash, a symlink.
 
         It goes into its folder's listing when that folder exists (so a subtree walk meets it too),
-        else into the root's listing under its full path.
+        else into the root's listing under its full path; `folder` puts it, named `path`, into that
+        folder's listing. Its folder's tree sha stays git's, so it shows in listings, not in the hash.
         """
         snapshot = self.repos[repo or self.repo]
-        folder, _, name = path.rpartition("/")
-        if folder not in snapshot.folders:
-            folder, name = "", path
+        if folder is not None:
+            name = path
+        else:
+            folder, _, name = path.rpartition("/")
+            if folder not in snapshot.folders:
+                folder, name = "", path
         sha = git_blob_sha(data)
         snapshot.extra[folder].append({"path": name, "mode": mode, "type": "blob", "sha": sha, "size": len(data)})
         snapshot.files[path] = data

@@ -117,30 +117,42 @@ def test_one_recursive_call_when_not_truncated(tmp_path: Path) -> None:
     assert [e.path for e in entries] == find_results_files(tmp_path / "source")
 
 
-def test_truncated_walk_costs_one_call_per_task_folder(tmp_path: Path) -> None:
-    """89 task folders (the size of the tree the old walk needed 183 calls for); GitHub cuts the root only."""
+@pytest.mark.parametrize(
+    ("limit", "calls"),
+    [
+        # The root listing holds 895 entries in git's order: README.md, bigbench, bigbench/api,
+        # bigbench/api/model.py, bigbench/benchmark_tasks (5), then 10 per task folder (the folder and
+        # the 9 below it). A task folder's own recursive listing has 9 entries, so it is never cut.
+        (9, 1 + 1 + 89),  # only the first 5 + 4 entries: root and bigbench known in full; benchmark_tasks
+        # listed (1 call), then one recursive call for each of the 89 task folders
+        (100, 1 + 1 + 80),  # 5 + 9 x 10 + 5: task_00..task_08 known in full, 80 task folders left
+        (450, 1 + 1 + 45),  # 5 + 44 x 10 + 5: 44 task folders known in full, 45 left
+    ],
+)
+def test_truncated_walk_costs_at_most_one_call_per_task_folder(tmp_path: Path, limit: int, calls: int) -> None:
+    """89 task folders (the old walk made 183 calls for such a tree); GitHub cuts the root listing at `limit`.
+
+    Folders that the cut listing holds in full (proved by recomputing their git tree sha) cost nothing more.
+    """
     source = tmp_path / "source"
     tasks = tuple(f"task_{i:02d}" for i in range(89))
     write_fake_bigbench(source, tasks=tasks)
     with GitHubMirror(source) as full:
         expected, _ = listed(full, BIGBENCH)
-    # a task folder lists 9 entries recursively, the root about 900: a limit of 100 cuts the root only
-    with GitHubMirror(source, max_recursive_entries=100) as cut:
-        walked, calls = listed(cut, BIGBENCH)
-        # recursive try + root, bigbench, benchmark_tasks (non-recursive) + one recursive call per task
-        assert calls == cut.api_calls == 1 + 3 + len(tasks) == 93
-        recursive = [s for s in cut.seen if s.query == "recursive=1"]
-        assert len(recursive) == 1 + len(tasks)
+    with GitHubMirror(source, max_recursive_entries=limit) as cut:
+        walked, made = listed(cut, BIGBENCH)
+        assert made == cut.api_calls == calls <= 1 + 3 + len(tasks)  # the bound: one per task folder + 4
     assert walked == expected and len(walked) == 3 * len(tasks)
 
 
 def test_truncated_everywhere_still_lists_everything(tmp_path: Path) -> None:
-    """Every recursive listing cut: each task folder is split into its own folders (3 calls per task)."""
+    """Every recursive listing cut to a third: task folders are split into their own folders."""
     source = fake_source(tmp_path)
     with GitHubMirror(source, truncate_recursive=True) as cut:
         walked, calls = listed(cut, BIGBENCH)
-        # recursive try + root, bigbench, benchmark_tasks + per task: recursive try, task, results
-        assert calls == 1 + 3 + 3 * 3
+        # root recursive (cut at 11 of 35: root and bigbench known in full) + benchmark_tasks, then per
+        # task: its recursive listing (cut), the task folder and its results folder (3 calls)
+        assert calls == 1 + 1 + 3 * 3
     assert [e.path for e in walked] == find_results_files(source)
 
 
@@ -151,8 +163,10 @@ def test_any_repository_and_patterns(tmp_path: Path) -> None:
     with GitHubMirror(fake_source(tmp_path), max_recursive_entries=10) as mirror:
         commit = mirror.add_repo("EleutherAI/pythia", pythia)
         entries, calls = listed(mirror, ["evals/pythia-v1/*/zero-shot/*.json"], repo="EleutherAI/pythia", commit=commit)
-        # recursive try (cut at 10) + root, evals, pythia-v1 + one recursive call per size folder (3)
-        assert calls == 1 + 3 + 3
+        # recursive try, cut at 10: evals, evals/pythia-v1, its README.md, pythia-160m and 6 of its 8 entries;
+        # so evals is known in full (one child), the root and pythia-v1 are listed (2 calls), then one
+        # recursive call per size folder (3)
+        assert calls == 1 + 2 + 3
     assert [e.path for e in entries] == zero_shot
     assert all(mirror.repos["EleutherAI/pythia"].files[e.path] for e in entries)
 
@@ -173,21 +187,22 @@ def test_no_matching_file_is_an_error(tmp_path: Path) -> None:
             )
 
 
-@pytest.mark.parametrize("truncated", [False, True], ids=["recursive", "walk"])
+@pytest.mark.parametrize("limit", [None, 2], ids=["recursive", "walk"])
 @pytest.mark.parametrize(
-    ("path", "mode"),
+    ("name", "mode", "folder"),
     [
-        ("../x", "100644"),
-        ("/tmp/x", "100644"),
-        ("bigbench\\..\\..\\x", "100644"),
-        ("bigbench/benchmark_tasks/arithmetic/results/scores_link.json", "120000"),
+        ("../x", "100644", "bigbench/benchmark_tasks"),
+        ("/tmp/x", "100644", "bigbench/benchmark_tasks"),
+        ("..\\..\\x", "100644", "bigbench/benchmark_tasks"),
+        ("scores_link.json", "120000", "bigbench/benchmark_tasks/arithmetic/results"),
     ],
     ids=["dotdot", "absolute", "backslash", "symlink"],
 )
-def test_hostile_tree_entry_is_refused(tmp_path: Path, truncated: bool, path: str, mode: str) -> None:
+def test_hostile_tree_entry_is_refused(tmp_path: Path, limit: int | None, name: str, mode: str, folder: str) -> None:
+    """A listing that names such an entry stops everything; with limit 2 the walk lists each folder itself."""
     cache = tmp_path / "cache" / "snapshot"
-    with GitHubMirror(fake_source(tmp_path), truncate_recursive=truncated) as mirror:
-        mirror.add_entry(path, b"../../../../../../etc/passwd", mode=mode)
+    with GitHubMirror(fake_source(tmp_path), max_recursive_entries=limit) as mirror:
+        mirror.add_entry(name, b"../../../../../../etc/passwd", mode=mode, folder=folder)
         with pytest.raises(DownloadError, match="refus"):
             download(mirror, cache)
         assert mirror.count_prefix("/raw/") == 0
@@ -215,3 +230,24 @@ def test_a_cyclic_tree_ends_in_an_error_not_a_loop() -> None:
     with pytest.raises(DownloadError, match="deeper than 64 folders"):
         list_tree(client, "a" * 40, ["**/x.json"])  # type: ignore[arg-type]
     assert client.api_calls < 200  # about two calls per level: bounded
+
+
+def test_git_tree_sha_proves_a_folder_listing_complete(tmp_path: Path) -> None:
+    """The sha recomputed from a folder's entries is git's (the mirror's, checked against git above) only when
+    no entry is missing, added or altered: what lets the walk trust a cut listing's complete folders."""
+    from scripts.lib.github.tree import git_tree_sha
+
+    with GitHubMirror(fake_source(tmp_path)) as mirror:
+        snapshot = mirror.repos[mirror.repo]
+    for folder, sha in snapshot.folders.items():
+        entries = snapshot.trees[sha]
+        assert git_tree_sha(reversed(entries)) == sha, folder  # any order: git's order is restored
+        assert git_tree_sha(entries[1:]) != sha
+        assert git_tree_sha([*entries, {**entries[0], "path": "extra"}]) != sha
+        assert (
+            git_tree_sha(
+                [{**entries[0], "mode": "100755" if entries[0]["mode"] != "100755" else "100644"}, *entries[1:]]
+            )
+            != sha
+        )
+    assert git_tree_sha([{"path": "x", "mode": "100644", "type": "blob", "sha": "not hex"}]) is None

@@ -6,11 +6,14 @@ matches zero or more folders. Matching is case-sensitive, as git paths are.
     bigbench/benchmark_tasks/*/results/scores_*.json     evals/pythia-v1/*/zero-shot/*.json
 
 The listing is one recursive trees call. GitHub truncates a recursive listing past 100,000
-entries or 7 MB (google/BIG-bench is past it); then `list_tree` walks only the folders the
+entries or 7 MB (google/BIG-bench may be past it); then `list_tree` walks only the folders the
 patterns can reach: a folder named literally by a pattern is listed on its own (non-recursive,
 a constant number of calls), and each folder a wildcard segment fans out to gets one recursive
 listing of its own (one call per task folder for BIG-bench), split further only if that listing
-is truncated too. So the walk costs at most one API call per fanned-out folder plus a constant.
+is truncated too. A folder that the cut listing already holds in full costs no call at all: the
+git tree sha recomputed from its entries equals its own sha, a proof that does not depend on the
+order the server lists entries in. So the walk costs at most one API call per fanned-out folder
+plus a constant, and less the more of the tree the cut listing covers.
 
 DESIGN: the server is not trusted. Paths git never makes (absolute, `..`, `.`, empty parts,
 backslash, NUL) stop the listing; a symlink where a selected file belongs is refused; a walk
@@ -19,8 +22,10 @@ deeper than MAX_DEPTH folders (a cyclic tree from a hostile server) stops with a
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -143,51 +148,127 @@ def _step(rest: Pattern, name: str, is_tree: bool) -> tuple[bool, list[tuple[Pat
     return False, [(rest[1:], bool(GLOB_CHARS.search(rest[0])))] if is_tree else []
 
 
-def _walk(client: GitHubClient, sha: str, prefix: str, rests: set[Pattern], depth: int) -> list[dict[str, Any]]:
-    """Entries below one folder that `rests` can select: its own listing, then each child as needed."""
-    if depth > MAX_DEPTH:
-        raise DownloadError(f"{client.repo}: tree deeper than {MAX_DEPTH} folders at {prefix!r}; refusing the walk")
-    data = _tree(client, sha, recursive=False)
-    if data.get("truncated"):
-        raise DownloadError(
-            f"{client.api(f'git/trees/{sha}')}: even the non-recursive listing of {prefix!r} is truncated"
+def git_tree_sha(entries: Iterable[dict[str, Any]]) -> str | None:
+    """The git tree sha of a folder from its direct entries (mode, name, sha) as git computes it; None if malformed."""
+    tree_last = [(str(e.get("path", "")).encode() + (b"/" if e.get("type") == "tree" else b""), e) for e in entries]
+    try:
+        body = b"".join(
+            f"{str(e['mode']).lstrip('0')} {e['path']}".encode() + b"\0" + bytes.fromhex(str(e["sha"]))
+            for _, e in sorted(tree_last, key=lambda pair: pair[0])
         )
-    found: list[dict[str, Any]] = []
-    for item in data["tree"]:
-        path = f"{prefix}{item.get('path', '')}"
-        check_tree_path(path)
-        is_tree = item.get("type") == "tree"
-        selected, below, fanned = False, set(), False
-        for rest in rests:
-            hit, more = _step(rest, str(item.get("path", "")), is_tree)
-            selected |= hit
-            for pattern, wild in more:
-                below.add(pattern)
-                fanned |= wild
-        if selected:
-            found.append({**item, "path": path})
-        if below:
-            child = str(item.get("sha", ""))
-            if fanned:
-                found.extend(_recursive(client, child, f"{path}/", below, depth + 1))
-            else:
-                found.extend(_walk(client, child, f"{path}/", below, depth + 1))
-    return found
+    except (KeyError, ValueError):
+        return None
+    return hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
 
 
-def _recursive(client: GitHubClient, sha: str, prefix: str, rests: set[Pattern], depth: int) -> list[dict[str, Any]]:
-    """Every entry below one folder from one recursive call; walked instead if GitHub truncates it."""
-    data = _tree(client, sha, recursive=True)
-    if data.get("truncated"):
-        level = logging.WARNING if not prefix else logging.INFO
-        logger.log(level, "recursive listing of %s truncated; listing the folders the patterns reach", prefix or "/")
-        return _walk(client, sha, prefix, rests, depth)
-    items = []
-    for item in data["tree"]:
-        path = f"{prefix}{item.get('path', '')}"
-        check_tree_path(path)
-        items.append({**item, "path": path})
-    return items
+class _Known:
+    """What truncated recursive listings told us, folder by folder, and which folders it covers in full.
+
+    A folder counts as fully listed only when the git tree sha recomputed from the entries we got
+    equals the folder's own sha: proof by hash, whatever order the server listed entries in.
+    """
+
+    def __init__(self) -> None:
+        self.children: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # folder -> name -> entry
+        self.sha: dict[str, str] = {}
+        self._full: dict[str, list[dict[str, Any]] | None] = {}
+
+    def add(self, prefix: str, tree_sha: Any, items: Iterable[dict[str, Any]]) -> None:
+        """Record a truncated listing of the folder at `prefix` ('' or 'a/b/') with paths relative to it."""
+        if isinstance(tree_sha, str):
+            self.sha.setdefault(prefix.rstrip("/"), tree_sha)
+        for item in items:
+            path = f"{prefix}{item.get('path', '')}"
+            check_tree_path(path)
+            parent, _, name = path.rpartition("/")
+            self.children[parent][name] = {**item, "path": name}
+            if item.get("type") == "tree":
+                self.sha[path] = str(item.get("sha", ""))
+        self._full.clear()
+
+    def direct(self, folder: str) -> list[dict[str, Any]] | None:
+        """The folder's own entries (names relative to it) if all of them are known, else None."""
+        entries = self.children.get(folder)
+        if not entries or self.sha.get(folder) != git_tree_sha(entries.values()):
+            return None
+        return list(entries.values())
+
+    def subtree(self, folder: str) -> list[dict[str, Any]] | None:
+        """Every entry below the folder (full paths) if the whole subtree is known, else None."""
+        if folder not in self._full:
+            own = self.direct(folder)
+            found: list[dict[str, Any]] | None = [] if own is not None else None
+            for entry in own or []:
+                path = f"{folder}/{entry['path']}" if folder else entry["path"]
+                below = self.subtree(path) if entry.get("type") == "tree" else []
+                if below is None:
+                    found = None
+                    break
+                found.extend([{**entry, "path": path}, *below])  # type: ignore[union-attr]
+            self._full[folder] = found
+        return self._full[folder]
+
+
+class _Walker:
+    """Lists the folders that the patterns can reach, reusing whatever truncated listings already gave."""
+
+    def __init__(self, client: GitHubClient) -> None:
+        self.client = client
+        self.known = _Known()
+
+    def walk(self, sha: str, prefix: str, rests: set[Pattern], depth: int) -> list[dict[str, Any]]:
+        """Entries below one folder that `rests` can select: its own listing, then each child as needed."""
+        if depth > MAX_DEPTH:
+            raise DownloadError(
+                f"{self.client.repo}: tree deeper than {MAX_DEPTH} folders at {prefix!r}; refusing the walk"
+            )
+        listing = self.known.direct(prefix.rstrip("/"))
+        if listing is None:
+            data = _tree(self.client, sha, recursive=False)
+            if data.get("truncated"):
+                raise DownloadError(
+                    f"{self.client.api(f'git/trees/{sha}')}: even the non-recursive listing of {prefix!r} is truncated"
+                )
+            listing = data["tree"]
+        found: list[dict[str, Any]] = []
+        for item in listing:
+            path = f"{prefix}{item.get('path', '')}"
+            check_tree_path(path)
+            is_tree = item.get("type") == "tree"
+            selected, below, fanned = False, set(), False
+            for rest in rests:
+                hit, more = _step(rest, str(item.get("path", "")), is_tree)
+                selected |= hit
+                for pattern, wild in more:
+                    below.add(pattern)
+                    fanned |= wild
+            if selected:
+                found.append({**item, "path": path})
+            if below:
+                child = str(item.get("sha", ""))
+                descend = self.recursive if fanned else self.walk
+                found.extend(descend(child, f"{path}/", below, depth + 1))
+        return found
+
+    def recursive(self, sha: str, prefix: str, rests: set[Pattern], depth: int) -> list[dict[str, Any]]:
+        """Every entry below one folder from one recursive call (none if already known); walked if truncated."""
+        known = self.known.subtree(prefix.rstrip("/"))
+        if known is not None:
+            return known
+        data = _tree(self.client, sha, recursive=True)
+        if data.get("truncated"):
+            level = logging.WARNING if not prefix else logging.INFO
+            logger.log(
+                level, "recursive listing of %s truncated; listing the folders the patterns reach", prefix or "/"
+            )
+            self.known.add(prefix, data.get("sha"), data["tree"])
+            return self.walk(sha, prefix, rests, depth)
+        items = []
+        for item in data["tree"]:
+            path = f"{prefix}{item.get('path', '')}"
+            check_tree_path(path)
+            items.append({**item, "path": path})
+        return items
 
 
 def list_tree(
@@ -201,7 +282,7 @@ def list_tree(
     patterns = list(patterns)
     split = split_patterns(patterns)
     before = client.api_calls
-    items = _recursive(client, commit, "", set(split), 0)
+    items = _Walker(client).recursive(commit, "", set(split), 0)
     entries = select_entries(items, split, keep)
     logger.info(
         "%d files (%.1f MB) match %s at %s@%s (%d API calls)",

@@ -130,7 +130,7 @@ def test_one_recursive_call_when_not_truncated(tmp_path: Path) -> None:
     ],
 )
 def test_truncated_walk_costs_at_most_one_call_per_task_folder(tmp_path: Path, limit: int, calls: int) -> None:
-    """89 task folders (the old walk made 183 calls for such a tree); GitHub cuts the root listing at `limit`.
+    """89 task folders (the old two-calls-per-task walk made 182 on this tree); GitHub cuts the root listing at `limit`.
 
     Folders that the cut listing holds in full (proved by recomputing their git tree sha) cost nothing more.
     """

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from scripts.figure_lm_eval_pairs import pair_es, size_value
 from scripts.lib.io import parquet_label, read_csv
 from scripts.lib.lm_eval_results import LmEvalFileError
 from scripts.lib.scores_schema import BAD_FILE_COLUMNS, COLUMNS, NOISE_COLUMNS
@@ -254,3 +255,27 @@ def test_real_folder_final_checkpoints(tmp_path):
     ckpt = pd.read_parquet(paths["checkpoints"])
     steps = ckpt.loc[(ckpt["model_name"] == "EleutherAI/pythia-v1.1-410m") & (ckpt["shots"] == 0), "revision"]
     assert steps.nunique() == 27  # the 27 zero-shot files of pythia-410m
+
+
+def test_pair_es_orients_perplexity_and_uses_the_auto_threshold():
+    base = {
+        "view": "size",
+        "curve": "F",
+        "family": "F",
+        "size": "1M",
+        "model_name": "m",
+        "shots": 0,
+        "n_subjects": None,
+    }
+    points = pd.DataFrame(
+        [{**base, "quantity": "lambada_acc", "x": i + 1, "value": v} for i, v in enumerate([0.1, 0.2, 0.3, 0.4])]
+        + [{**base, "quantity": "lambada_ppl", "x": i + 1, "value": v} for i, v in enumerate([100, 10, 9, 8])]
+    )
+    es = pair_es(points).set_index("quantity")
+    # acc, a straight line: range 0.3 / step 0.1 = 3 = n_points - 1, not sharper than linear.
+    assert es.loc["lambada_acc", "es"] == pytest.approx(3.0)
+    assert not es.loc["lambada_acc", "sharper_than_linear"]
+    # ppl negated: -100, -10, -9, -8; steps 90, 1, 1 -> median squared step 1; ES = (100 - 8) / 1 = 92.
+    assert es.loc["lambada_ppl", "es"] == pytest.approx(92.0)
+    assert es.loc["lambada_ppl", "sharper_than_linear"] and es.loc["lambada_ppl", "threshold"] == 3.0
+    assert [size_value(s) for s in ("70M", "1.4B", "12B")] == [7e7, 1.4e9, 1.2e10]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.lib.github import ref_cache_file
+from scripts.lib.github.refs import ref_cache_file
 from scripts.lib.io import read_csv
 from scripts.lib.manifest import build_manifest, find_results_files
 from tests.helpers.github_mirror import GitHubMirror

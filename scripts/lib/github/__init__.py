@@ -3,16 +3,17 @@
 Entry points (read their docstrings):
     download_folder(repo=, commit=, patterns=, cache=, ...) -> FolderDownload
     download_pinned_file(repo=, commit=, path=, sha256=, cache=, ...) -> Path
-    resolve_ref(repo=, ref=, cache_dir=, ...) -> commit sha (cached on disk), resolve_commit (uncached)
+    scripts.lib.github.refs.resolve_ref(repo=, ref=, cache_dir=, ...) -> commit sha (cached on disk)
 Modules: client (session, retries, rate limits, token rules), tree (listing and path patterns,
-the truncated-listing walk), fetch (parallel verified downloads), refs (ref -> sha and its cache),
-download (the entry points). DownloadError is the one exception a user sees.
+the truncated-listing walk), fetch (parallel verified downloads), download (the entry points),
+refs (ref -> sha and its cache, for DAG-build time). refs is not imported here: it uses the
+workflow config helpers, and a rule that downloads should not rerun when those change.
+DownloadError is the one exception a user sees.
 """
 
 from scripts.lib.github.client import GITHUB_API, GITHUB_RAW, DownloadError, GitHubClient
 from scripts.lib.github.download import FolderDownload, download_folder, download_pinned_file
 from scripts.lib.github.fetch import FetchStats, fetch_entries, git_blob_sha_file
-from scripts.lib.github.refs import ref_cache_file, resolve_commit, resolve_ref
 from scripts.lib.github.tree import TreeEntry, list_tree, select_entries, split_patterns
 
 __all__ = [
@@ -28,9 +29,6 @@ __all__ = [
     "fetch_entries",
     "git_blob_sha_file",
     "list_tree",
-    "ref_cache_file",
-    "resolve_commit",
-    "resolve_ref",
     "select_entries",
     "split_patterns",
 ]

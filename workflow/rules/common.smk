@@ -54,7 +54,7 @@ def _resolve_commit() -> str | None:
         return ref
     from snakemake.logging import logger as snakemake_logger
 
-    from scripts.lib.github import resolve_ref
+    from scripts.lib.github.refs import resolve_ref
 
     return resolve_ref(
         api_url=config["github"]["api_url"],

@@ -48,7 +48,7 @@ from scripts.lib.lm_eval_results import (
     parse_results,
     training_step,
 )
-from scripts.lib.manifest import MANIFEST_COLUMNS, sha256_file
+from scripts.lib.manifest import build_manifest, is_regular_file
 from scripts.lib.score_table import add_value_se
 from scripts.lib.scores_schema import BAD_FILE_COLUMNS, COLUMNS, NOISE_COLUMNS
 
@@ -68,16 +68,22 @@ OUTPUT_COLUMNS = [*COLUMNS, *NOISE_COLUMNS, *EXTRA_COLUMNS]
 
 
 def find_results_files(root: str | os.PathLike[str]) -> list[str]:
-    """Relative '/'-paths of every regular *.json file under root (recursively), sorted."""
+    """Relative '/'-paths of every entry named *.json under root (recursively), sorted.
+
+    Entries that are not regular files (a symlink, a directory named x.json) are listed too, so that
+    they become bad files ("not a regular file") instead of being dropped without a word.
+    """
     base = Path(root)
     if not base.is_dir():
         raise FileNotFoundError(f"lm_eval.path: {root!s} is not a folder")
-    return sorted(p.relative_to(base).as_posix() for p in base.rglob("*.json") if p.is_file() and not p.is_symlink())
+    return sorted(p.relative_to(base).as_posix() for p in base.rglob("*.json"))
 
 
 def read_results_file(root: str, relpath: str, max_file_mb: float | None = None) -> ParsedResults:
     """Read, decode and parse one file; every failure is an LmEvalFileError naming it."""
     full = Path(root) / relpath
+    if not is_regular_file(full):
+        raise LmEvalFileError(relpath, "$", "not a regular file")
     try:
         size = full.stat().st_size
         if max_file_mb is not None and size > max_file_mb * 1e6:
@@ -286,10 +292,7 @@ def run(
     everything = tidy_scores(rows, facts)
     chosen = tidy_scores(select_checkpoints(rows, scale), facts)
     check_directions(everything, facts)
-    listing = pd.DataFrame(
-        [(p, (Path(root) / p).stat().st_size, sha256_file(Path(root) / p)) for p in paths], columns=MANIFEST_COLUMNS
-    )
-    write_csv(listing, manifest, label=label)
+    write_csv(build_manifest(root, paths), manifest, label=label)
     write_csv(bad_table, bad_files, label=label)
     write_csv(model_summary(table, rows), models_table, label=label)
     write_parquet(everything, checkpoints, label=label)

@@ -17,7 +17,7 @@ from scripts.lib.io import parquet_label, read_csv
 from scripts.lib.lm_eval_results import LmEvalFileError
 from scripts.lib.scores_schema import BAD_FILE_COLUMNS, COLUMNS, NOISE_COLUMNS
 from scripts.lib.workflow_config import ConfigError, check_config, data_label, run_name
-from scripts.lm_eval_source import OUTPUT_COLUMNS, load_models, mark_preferred, run
+from scripts.lm_eval_source import OUTPUT_COLUMNS, check_directions, load_models, mark_preferred, run
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHIA = ROOT.parent / "shared" / "data" / "lm_eval" / "pythia"
@@ -279,3 +279,29 @@ def test_pair_es_orients_perplexity_and_uses_the_auto_threshold():
     assert es.loc["lambada_ppl", "es"] == pytest.approx(92.0)
     assert es.loc["lambada_ppl", "sharper_than_linear"] and es.loc["lambada_ppl", "threshold"] == 3.0
     assert [size_value(s) for s in ("70M", "1.4B", "12B")] == [7e7, 1.4e9, 1.2e10]
+
+
+def test_symlink_and_directory_named_json_are_bad_files(tmp_path):
+    folder = make_folder(tmp_path)
+    (folder / "z").mkdir()
+    (folder / "z" / "link.json").symlink_to(folder / "tiny" / "a_step10.json")
+    (folder / "z" / "dir.json").mkdir()
+    paths = call(tmp_path, folder, on_bad_file="skip")
+    bad = read_csv(paths["bad_files"])
+    assert bad["path"].tolist() == ["z/dir.json", "z/link.json"]
+    assert set(bad["reason"]) == {"not a regular file"}
+    manifest = read_csv(paths["manifest"]).set_index("path")
+    assert manifest.loc["z/link.json", "sha256"] == "-"  # listed, not hashed (manifest.NOT_REGULAR_SHA256)
+
+
+def test_direction_given_by_a_file_is_checked_against_metrics_yaml(caplog):
+    scores = pd.DataFrame(
+        {
+            "metric": ["acc", "acc", "brand_new", "ppl"],
+            "file_higher_is_better": pd.array([True, True, False, True], dtype="boolean"),
+        }
+    )
+    facts = {"acc": {"higher_is_better": True}, "ppl": {"higher_is_better": False}}
+    # acc agrees; brand_new is unknown to metrics.yaml; ppl disagrees (the file says higher is better): 2 warnings.
+    assert check_directions(scores, facts) == 2
+    assert "metric brand_new" in caplog.text and "metric ppl" in caplog.text

@@ -1,44 +1,128 @@
-# source=excerpt: real BIG-bench scores from two public third-party extracts, offline (docs/excerpt.md).
+# source=extracts (and its alias excerpt): real scores from the registry of public third-party
+# extracts (scripts/lib/extracts/registry.py, docs/extracts.md), read in place under extracts.path.
 # One rule stands in for acquire + parse: it writes the same scores.parquet, an empty
-# logs/bad_files.csv and a manifest of the two files, so every later rule runs unchanged.
+# logs/bad_files.csv and a manifest of the pinned files, so every later rule runs unchanged.
 
 
-if config["source"] == "excerpt":
+if config["source"] in EXTRACT_SOURCES:
 
-    rule excerpt_source:
+    # parse.smk defines parse_scores for every source but excerpt; here this rule writes
+    # scores.parquet and bad_files.csv instead.
+    if config["source"] != "excerpt":
+
+        ruleorder: extracts_source > parse_scores
+
+    if EXTRACTS_FETCH:
+
+        # extracts.path is the download cache: fetch each pinned file from GitHub (verified).
+        rule fetch_extracts:
+            output:
+                files=EXTRACT_FILES,
+            log:
+                f"results/{RUN}/logs/fetch_extracts.log",
+            benchmark:
+                f"results/{RUN}/benchmarks/fetch_extracts.tsv"
+            retries: 2
+            conda:
+                "../../environment.yml"
+            params:
+                use=EXTRACTS_USE,
+                raw_url=config["github"]["raw_url"],
+                timeout_s=config["github"]["timeout_s"],
+                retries=config["github"]["retries"],
+            script:
+                "../../scripts/fetch_extracts.py"
+
+    rule extracts_source:
         input:
-            audit=f"{SNAPSHOT}/audit_table.json",
-            bigbench=f"{SNAPSHOT}/bigbench.csv",
+            files=EXTRACT_FILES,
             task_metadata=config["task_metadata"],
             model_sizes="config/model_sizes.csv",
             metrics=METRICS_FILE,
-            lib=lib_inputs("excerpt_source"),
+            lib=lib_inputs("extracts_source"),
         output:
             scores=f"results/{RUN}/scores.parquet",
             bad_files=f"results/{RUN}/logs/bad_files.csv",
             manifest=f"results/{RUN}/manifest.csv",
             models=report(
-                f"results/{RUN}/tables/excerpt_models.csv",
-                caption="../report/excerpt_models.rst",
+                f"results/{RUN}/tables/extracts_models.csv",
+                caption="../report/extracts_models.rst",
                 category="Tables",
             ),
             overlap=report(
-                f"results/{RUN}/tables/excerpt_overlap.csv",
-                caption="../report/excerpt_overlap.rst",
+                f"results/{RUN}/tables/extracts_overlap.csv",
+                caption="../report/extracts_overlap.rst",
                 category="Tables",
             ),
         log:
-            f"results/{RUN}/logs/excerpt_source.log",
+            f"results/{RUN}/logs/extracts_source.log",
         benchmark:
-            f"results/{RUN}/benchmarks/excerpt_source.tsv"
+            f"results/{RUN}/benchmarks/extracts_source.tsv"
         conda:
             "../../environment.yml"
         params:
+            use=EXTRACTS_USE,
             label=DATA_LABEL,
         script:
-            "../../scripts/excerpt_source.py"
+            "../../scripts/extracts_source.py"
+
+    # Mirage's prediction on the same outputs: the screen under a sharp and a continuous metric.
+    rule metric_pairs:
+        input:
+            unpack(metric_pairs_inputs),
+        output:
+            table=report(
+                f"results/{RUN}/tables/metric_pairs.csv",
+                caption="../report/metric_pairs.rst",
+                category="Tables",
+            ),
+            tex=f"results/{RUN}/tables/metric_pairs.tex",
+            cases=f"results/{RUN}/tables/metric_pairs_cases.csv",
+            summary_json=f"results/{RUN}/metric_pairs_summary.json",
+        log:
+            f"results/{RUN}/logs/metric_pairs.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/metric_pairs.tsv"
+        conda:
+            "../../environment.yml"
+        params:
+            source=config["source"],
+            label=DATA_LABEL,
+        script:
+            "../../scripts/metric_pairs.py"
+
+    rule figure_fig6_real:
+        input:
+            emergence=f"results/{RUN}/emergence.parquet",
+            curves=f"results/{RUN}/curves.parquet",
+            scores=f"results/{RUN}/scores.parquet",
+            metrics=METRICS_FILE,
+            lib=lib_inputs("figure_fig6_real"),
+        output:
+            figure=figure_report(
+                "fig6_real_models", category="Figures", subcategory="Mirage Fig. 6"
+            ),
+            data=f"results/{RUN}/figures/fig6_real_models.csv",
+        log:
+            f"results/{RUN}/logs/figure_fig6_real.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/figure_fig6_real.tsv"
+        conda:
+            "../../environment.yml"
+        params:
+            scale=config["scale"],
+            data_label=DATA_LABEL,
+        script:
+            "../../scripts/figure_fig6_real.py"
 
     ALL_TARGETS += [
-        f"results/{RUN}/tables/excerpt_models.csv",
-        f"results/{RUN}/tables/excerpt_overlap.csv",
+        f"results/{RUN}/tables/extracts_models.csv",
+        f"results/{RUN}/tables/extracts_overlap.csv",
+        f"results/{RUN}/tables/metric_pairs.csv",
+        f"results/{RUN}/tables/metric_pairs.tex",
+        f"results/{RUN}/metric_pairs_summary.json",
+        *expand(
+            f"results/{RUN}/figures/fig6_real_models.{{fmt}}",
+            fmt=config["figures"]["formats"],
+        ),
     ]

@@ -86,6 +86,18 @@ def metric_table(metrics: dict[str, dict[str, Any]], names: pd.Index) -> pd.Data
     return table.astype({"metric_low": float, "metric_high": float})
 
 
+def with_file_directions(facts: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """Direction stated by the results files (lm-evaluation-harness 0.4 `higher_is_better`) for
+    metrics that config/metrics.yaml does not know; metrics.yaml wins for the ones it lists."""
+    if "file_higher_is_better" not in scores:
+        return facts
+    given = scores.dropna(subset=["file_higher_is_better"]).groupby("metric")["file_higher_is_better"].first()
+    new = given.index.intersection(facts.index[~facts["known_metric"]])
+    out = facts.copy()
+    out.loc[new, "higher_is_better"] = given[new].astype(bool).to_numpy()
+    return out
+
+
 def build_curves(
     scores: pd.DataFrame,
     metrics: dict[str, dict[str, Any]],
@@ -125,6 +137,7 @@ def build_curves(
     points["value_se"] = np.sqrt(points.pop("se2") / points["n_duplicates"])
     points["n_duplicates"] -= 1
     facts = metric_table(metrics, pd.Index(sorted(df["metric"].unique())))
+    facts = with_file_directions(facts, scores)
     points = points.join(facts, on="metric")
     negate = orient_metrics & ~points["higher_is_better"]
     points["oriented"] = negate

@@ -215,3 +215,23 @@ def test_build_curves_run_with_nothing_excluded(tmp_path) -> None:
     assert read_csv(out["excluded"]).empty
     curves = pd.read_parquet(out["curves"])
     assert len(curves) == 5 and curves["value_se"].isna().all()  # no n_examples: noise unknown
+
+
+def test_a_direction_stated_by_the_file_orients_an_unknown_metric() -> None:
+    """lm-eval 0.4 files say higher_is_better; for a metric metrics.yaml lacks, that decides the sign."""
+    scores = scores_frame({"my_loss": [4.0, 3.0, 2.0, 1.5, 1.0], "multiple_choice_grade": [0.2, 0.3, 0.4, 0.5, 0.6]})
+    scores["file_higher_is_better"] = np.where(scores["metric"] == "my_loss", False, False)
+    curves, _ = build_curves(
+        scores,
+        METRICS,
+        scale="non_embedding_params",
+        families=[],
+        shots=[],
+        granularity="all",
+        min_points=4,
+        orient_metrics=True,
+    )
+    loss = curves[curves["metric"] == "my_loss"]
+    assert loss["oriented"].all() and list(loss["y"]) == [-4.0, -3.0, -2.0, -1.5, -1.0]
+    mcg = curves[curves["metric"] == "multiple_choice_grade"]  # metrics.yaml wins over the file
+    assert not mcg["oriented"].any()

@@ -6,10 +6,6 @@
 
 if config["source"] == "lm_eval":
 
-    # parse.smk defines parse_scores for every source but excerpt; for lm_eval this rule writes
-    # scores.parquet and bad_files.csv instead.
-    ruleorder: lm_eval_source > parse_scores
-
     rule lm_eval_source:
         input:
             root=SNAPSHOT,

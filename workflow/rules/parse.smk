@@ -1,8 +1,9 @@
 # Every scores file in the manifest -> one tidy table (DESIGN §2).
 
 
-# source=excerpt has no scores files: rule excerpt_source (excerpt.smk) writes scores.parquet.
-if config["source"] != "excerpt":
+# Only the BIG-bench-file sources have scores files to parse; the real extracts (extracts.smk) and
+# lm-evaluation-harness results (lm_eval.smk) write scores.parquet with rules of their own.
+if config["source"] in ("github", "local", "sample"):
 
     rule parse_scores:
         input:

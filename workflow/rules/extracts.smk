@@ -6,12 +6,6 @@
 
 if config["source"] in EXTRACT_SOURCES:
 
-    # parse.smk defines parse_scores for every source but excerpt; here this rule writes
-    # scores.parquet and bad_files.csv instead.
-    if config["source"] != "excerpt":
-
-        ruleorder: extracts_source > parse_scores
-
     if EXTRACTS_FETCH:
 
         # extracts.path is the download cache: fetch each pinned file from GitHub (verified).

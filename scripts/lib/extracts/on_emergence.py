@@ -14,7 +14,8 @@ Mapping:
 - shots: `number_of_shots` as written (0, and 5, or 2/4 for tasks with fewer examples).
 - seeds: the runs of one (task, model, shots) with different `seed` (3 where sampled; one run for
   the temperature-0 OpenAI models) are averaged into one point; value_se = their standard deviation
-  / sqrt(number of runs), se_source "seeds" (NaN for a single run).
+  / sqrt(number of runs), se_source "seeds"; a single run gets the binomial error from
+  number_of_data instead (schema_check.finish_scores, [0, 1] metrics only).
 - metrics (config/metrics.yaml): `exact_match_accuracy` (sharp, as named there);
   `bert_score_accuracy` -> bertscore_accuracy (the option closest in BERTScore counts as the answer:
   sharp); `single_bert_score` -> bertscore (BERTScore of output vs target: continuous);

@@ -3,22 +3,28 @@
 Every number is read back from a table another rule wrote (never recomputed or typed in), so
 beyond_summary.json cannot disagree with the tables; the lead merges it into summary.json.
 
-Inputs: tables/null_by_metric.csv (rule null_model), tables/bootstrap_by_metric.csv
+Inputs: tables/trend_by_metric.csv (rule trend_test), tables/bootstrap_by_metric.csv
 (bootstrap_tasks), tables/threshold_sensitivity_grid.csv (threshold_sensitivity),
 tables/agreement_confusion.csv (human_agreement), tables/toy_resolution.csv (toy_model).
 Output: beyond_summary.json. Params: label.
 
-Keys (scope `all` = every scored curve, comparable to summary.json's n_emergent_curves; the
-`_preferred` keys = preferred-metric curves only, comparable to n_emergent_preferred_curves):
-- null model: n_emergent_observed[_preferred], expected_emergent_under_null[_preferred] and its
-  null_ci_low/high[_preferred], null_count_p_value[_preferred], n_emergent_surviving_fdr[_preferred];
-- bootstrap: share_mcg_exact (hand-annotated cases, the paper's "> 92%") with
-  share_mcg_exact_ci_low/high; share_detected_mcg_exact (emergent preferred-metric triplets) with
-  its interval;
-- sensitivity: few_metrics_holds_across_grid, headline_share_holds_across_grid, the grid size, the
-  points where each holds, few_metrics_definition;
+"Screened" = passes the possible emergence (Mirage screen), the `emergent` column. Keys (scope
+`all` = every scored curve, comparable to summary.json's n_emergent_curves; the `_preferred` keys =
+preferred-metric curves only, comparable to n_emergent_preferred_curves):
+- trend test (does performance depend on scale? not sharpness): n_screened[_preferred],
+  trend_expected_screened[_preferred] (expected to pass the screen if point order carried no
+  information about scale) with _ci_low/_ci_high, trend_count_p_value[_preferred],
+  n_screened_with_trend[_preferred] (screened and trend q <= fdr);
+- bootstrap: share_mcg_exact (hand-annotated cases, those counted from task metadata included: the
+  paper's "> 92%") with share_mcg_exact_ci_low/high; share_detected_mcg_exact (screened
+  preferred-metric triplets) with its interval;
+- sensitivity: few_metrics_holds_across_grid, headline_share_holds_across_grid and the paper's own
+  bars paper_few_metrics_holds_across_grid, paper_headline_share_holds_across_grid; each also at
+  the configured point (`configured_` + the grid column); the grid size, the points where each
+  holds, few_metrics_definition;
 - agreement (all families): agreement_tasks, agreement_precision, agreement_recall (with 95%
-  Wilson intervals), agreement_cohen_kappa;
+  Wilson intervals), agreement_cohen_kappa over all classed tasks, and the same with
+  agreement_scale_matched_ (human positives the families' sizes can reach);
 - toy model: for the longest target, toy_es_exact and toy_es_smallest_test_size (null when
   infinite; toy_es_smallest_test_size_infinite says so).
 """
@@ -30,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from scripts.lib.io import json_safe, read_csv, run_rule, write_json
-from scripts.lib.names import ALL_FAMILIES, HEADLINE, TOTAL
+from scripts.lib.names import ALL_FAMILIES, COMPARISONS, HEADLINE, TOTAL
 from scripts.lib.text import few_metrics_definition
 
 logger = logging.getLogger(__name__)
@@ -51,9 +57,24 @@ def _get(row: pd.Series | None, column: str) -> Any:
     return None if row is None else json_safe(row[column])
 
 
+SENSITIVITY_TESTS = ("few_metrics", "headline_share", "paper_few_metrics", "paper_headline_share")
+"""The grid table's tests, each a `<test>_holds` column (headline-share tests are NA when vacuous)."""
+
+AGREEMENT_COLUMNS = (
+    "tasks",
+    "precision",
+    "precision_ci_low",
+    "precision_ci_high",
+    "recall",
+    "recall_ci_low",
+    "recall_ci_high",
+    "cohen_kappa",
+)
+
+
 def summarise(
     *,
-    null: pd.DataFrame,
+    trend: pd.DataFrame,
     bootstrap: pd.DataFrame,
     grid: pd.DataFrame,
     agreement: pd.DataFrame,
@@ -62,13 +83,13 @@ def summarise(
     """The headline numbers of the five analyses (module docstring), from their tables."""
     out: dict[str, Any] = {}
     for scope, suffix in (("all", ""), ("preferred", "_preferred")):
-        row = _row(null, scope=scope, metric=TOTAL)
-        out[f"n_emergent_observed{suffix}"] = _get(row, "observed_emergent")
-        out[f"expected_emergent_under_null{suffix}"] = _get(row, "expected_emergent")
-        out[f"expected_emergent_under_null_ci_low{suffix}"] = _get(row, "null_ci_low")
-        out[f"expected_emergent_under_null_ci_high{suffix}"] = _get(row, "null_ci_high")
-        out[f"null_count_p_value{suffix}"] = _get(row, "count_p_value")
-        out[f"n_emergent_surviving_fdr{suffix}"] = _get(row, "emergent_surviving_fdr")
+        row = _row(trend, scope=scope, metric=TOTAL)
+        out[f"n_screened{suffix}"] = _get(row, "observed_emergent")
+        out[f"trend_expected_screened{suffix}"] = _get(row, "expected_emergent")
+        out[f"trend_expected_screened_ci_low{suffix}"] = _get(row, "null_ci_low")
+        out[f"trend_expected_screened_ci_high{suffix}"] = _get(row, "null_ci_high")
+        out[f"trend_count_p_value{suffix}"] = _get(row, "count_p_value")
+        out[f"n_screened_with_trend{suffix}"] = _get(row, "emergent_surviving_fdr")
 
     for scope, prefix in (("annotated", "share_mcg_exact"), ("preferred", "share_detected_mcg_exact")):
         row = _row(bootstrap, scope=scope, metric=HEADLINE)
@@ -76,35 +97,30 @@ def summarise(
         out[f"{prefix}_ci_low"] = _get(row, "share_ci_low")
         out[f"{prefix}_ci_high"] = _get(row, "share_ci_high")
 
-    holds = grid["few_metrics_holds"].astype(bool)
-    share = grid["headline_share_holds"]
-    defined = share.notna()
     out["sensitivity_grid_points"] = len(grid)
-    out["sensitivity_grid_points_few_metrics_holds"] = int(holds.sum())
-    out["sensitivity_grid_points_headline_share_defined"] = int(defined.sum())
-    out["sensitivity_grid_points_headline_share_holds"] = int(share[defined].astype(bool).sum())
-    out["few_metrics_holds_across_grid"] = bool(len(grid) and holds.all())
-    out["headline_share_holds_across_grid"] = bool(defined.any() and share[defined].astype(bool).all())
+    out["sensitivity_grid_points_headline_share_defined"] = int(grid["headline_share_holds"].notna().sum())
+    configured = grid[grid["is_configured"].astype(bool)]
+    for test in SENSITIVITY_TESTS:
+        holds = grid[f"{test}_holds"]
+        defined = holds.notna()
+        out[f"sensitivity_grid_points_{test}_holds"] = int(holds[defined].astype(bool).sum())
+        out[f"{test}_holds_across_grid"] = bool(defined.any() and holds[defined].astype(bool).all())
+        here = configured[f"{test}_holds"].iloc[0] if len(configured) else None
+        out[f"configured_{test}_holds"] = None if here is None or pd.isna(here) else bool(here)
     out["few_metrics_definition"] = (
         few_metrics_definition(
-            float(grid["few_metrics_max_fraction"].iloc[0]), float(grid["headline_share_min"].iloc[0])
+            float(grid["few_metrics_max_fraction"].iloc[0]),
+            float(grid["headline_share_min"].iloc[0]),
+            paper_share=float(grid["paper_headline_share_min"].iloc[0]),
         )
         if len(grid)
         else None
     )
 
-    row = _row(agreement, family=ALL_FAMILIES)
-    out["agreement_tasks"] = _get(row, "tasks")
-    for column in (
-        "precision",
-        "precision_ci_low",
-        "precision_ci_high",
-        "recall",
-        "recall_ci_low",
-        "recall_ci_high",
-        "cohen_kappa",
-    ):
-        out[f"agreement_{column}"] = _get(row, column)
+    for comparison, prefix in zip(COMPARISONS, ("agreement_", "agreement_scale_matched_"), strict=True):
+        row = _row(agreement, family=ALL_FAMILIES, comparison=comparison)
+        for column in AGREEMENT_COLUMNS:
+            out[f"{prefix}{column}"] = _get(row, column)
 
     longest = toy[toy["length"] == toy["length"].max()]
     exact = longest[longest["test_size"].isna()]
@@ -120,7 +136,7 @@ def summarise(
 
 def run(
     *,
-    null: str,
+    trend: str,
     bootstrap: str,
     grid: str,
     agreement: str,
@@ -129,7 +145,7 @@ def run(
     label: str,
 ) -> None:
     numbers = summarise(
-        null=read_csv(null),
+        trend=read_csv(trend),
         bootstrap=read_csv(bootstrap),
         grid=read_csv(grid),
         agreement=read_csv(agreement),
@@ -137,11 +153,11 @@ def run(
     )
     write_json(summary, {"data_label": label, **numbers})
     logger.info(
-        "null: %s emergent observed, %.1f expected, %s survive FDR; MCG+exact share %s [%s, %s]; few metrics across "
-        "grid: %s; agreement precision %s recall %s",
-        numbers["n_emergent_observed"],
-        numbers["expected_emergent_under_null"] or math.nan,
-        numbers["n_emergent_surviving_fdr"],
+        "trend test: %s screened, %.1f expected without a trend, %s screened with a trend; MCG+exact share %s "
+        "[%s, %s]; few metrics across grid: %s; agreement precision %s recall %s",
+        numbers["n_screened"],
+        numbers["trend_expected_screened"] or math.nan,
+        numbers["n_screened_with_trend"],
         numbers["share_mcg_exact"],
         numbers["share_mcg_exact_ci_low"],
         numbers["share_mcg_exact_ci_high"],

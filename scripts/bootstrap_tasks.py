@@ -10,12 +10,13 @@ task is drawn); with K (tasks x metrics) the per-task counts, every resample's c
 bounds are values some resample took).
 
 Scopes (one block of rows each):
-- `annotated`: the hand-annotated emergent (task, model family) cases of the annotations CSV found
-  in the scores, each under its task's preferred metric (joined by `tally_metrics.join_annotations`,
-  as for Mirage Fig. 5B/5C; the paper's "> 92%" is this scope's Multiple choice grade + Exact
-  string match share);
-- `preferred`: emergent (family, task, metric) triplets under preferred metrics, by `triplet_rule`
-  (the tally's Fig. 5C "detected" share);
+- `annotated`: the hand-annotated emergent (task, model family) cases of the annotations CSV, each
+  under its task's preferred metric: from the scores, or, for a task the data lacks, from BIG-bench's
+  task metadata (`lib.tally.join_annotations`, the very cases Mirage Fig. 5B/5C and the tally count,
+  so the interval brackets the headline share; the paper's "> 92%" is this scope's Multiple choice
+  grade + Exact string match share);
+- `preferred`: (family, task, metric) triplets passing the possible emergence (Mirage screen) under
+  preferred metrics, by `triplet_rule` (the tally's Fig. 5C "detected" share);
 - `all`: the same over every metric.
 
 Per metric: the emergent count and its interval; `share` = the metric's part of the scope's
@@ -24,7 +25,7 @@ row `multiple_choice_grade+exact_str_match` gives the combined share, a `(total)
 Shares are undefined in a resample without any emergent case; such resamples are left out of
 that share's interval and counted in `resamples_without_cases`.
 
-Inputs: emergence.parquet, scores.parquet, the annotations CSV, metrics.yaml. Outputs:
+Inputs: emergence.parquet, scores.parquet, the annotations CSV, the task metadata CSV, metrics.yaml. Outputs:
 tables/bootstrap_by_metric.{csv,tex}, figures/emergent_share_bootstrap.csv (the rows the figure
 draws, with the settings it states; rule figure_bootstrap draws it, so editing figures.formats
 reruns only the drawing). Params: samples, seed, level, triplet_rule, label.
@@ -49,7 +50,7 @@ from scripts.lib.tally import (
     parse_triplet_rule,
     preferred_curves,
 )
-from scripts.lib.text import metric_name, triplet_rule_text, with_metric_names
+from scripts.lib.text import SCREEN_NAME, metric_name, triplet_rule_text, with_metric_names
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +271,7 @@ def run(
     emergence: str,
     scores: str,
     annotations: str,
+    task_metadata: str,
     metrics: str,
     table_csv: str,
     table_tex: str,
@@ -282,7 +284,9 @@ def run(
 ) -> None:
     facts = load_metric_facts(metrics)
     score_rows = pd.read_parquet(scores, columns=["task", "subtask", "metric", "is_preferred"])
-    annotated, _missing = join_annotations(pd.read_csv(annotations, comment="#"), score_rows)
+    annotated, _missing = join_annotations(
+        pd.read_csv(annotations, comment="#"), score_rows, task_metadata=pd.read_csv(task_metadata)
+    )
     table = bootstrap_by_metric(
         pd.read_parquet(emergence),
         annotated,
@@ -296,9 +300,9 @@ def run(
     write_csv(named, table_csv, label=label)
     caption = (
         f"Emergent cases per metric with {level:.0%} bootstrap percentile intervals ({samples} resamples of tasks "
-        f"with replacement, seed {seed}). Scopes: hand-annotated cases (Mirage Fig. 5B/5C), detected emergent "
-        f"preferred-metric triplets, every metric; share = part of the scope's emergent cases; rate = emergent / "
-        f"evaluated triplets; {rule_text}. Data: {label}."
+        f"with replacement, seed {seed}). Scopes: hand-annotated cases (Mirage Fig. 5B/5C, including those counted "
+        f"from task metadata), preferred-metric triplets passing the {SCREEN_NAME}, every metric; share = part "
+        f"of the scope's emergent cases; rate = emergent / evaluated triplets; {rule_text}. Data: {label}."
     )
     write_text(table_tex, to_latex(latex_frame(named), caption, "tab:bootstrap_by_metric"))
     write_csv(

@@ -74,7 +74,7 @@ def plot_share_bootstrap(
             ax.axvline(PAPER_SHARE, color="#c00000", linestyle="--", linewidth=1)
             ax.text(PAPER_SHARE, len(part) - 0.45, " paper: > 92%", color="#c00000", fontsize=7, va="bottom")
         total = data[(data["scope"] == scope) & (data["metric"] == TOTAL)].iloc[0]
-        what = "hand-annotated emergent cases" if scope == "annotated" else "detected emergent triplets"
+        what = "hand-annotated emergent cases" if scope == "annotated" else "triplets passing the Mirage screen"
         ax.set_title(f"{what} (n = {total['emergent']}, {total['tasks']} tasks)", loc="left", fontsize=9)
         ax.set_xlabel("share of emergent cases")
         ax.grid(axis="y", visible=False)

@@ -127,17 +127,20 @@ def plot_fig5a(
         ax.text(i, 1.0, f"{int(emergent.sum())}/{len(sub)}", transform=label_at, ha="center", va="bottom", fontsize=7)
     handles = _threshold_artists(ax, points["threshold"])
     handles += [
-        Line2D([], [], marker="o", ls="", color="grey", mec="black", label="emergent curve"),
-        Line2D([], [], marker="o", ls="", color="grey", alpha=0.35, mec="none", label="not emergent"),
+        Line2D([], [], marker="o", ls="", color="grey", mec="black", label="possible emergence (Mirage screen)"),
+        Line2D([], [], marker="o", ls="", color="grey", alpha=0.35, mec="none", label="does not pass the screen"),
         Line2D([], [], marker="^", ls="", color="grey", label="ES infinite (floored value shown)"),
     ]
     ax.set_yscale("symlog", linthresh=1.0)
     ax.set_xticks(range(len(metrics)), [metric_name(m, facts) for m in metrics], rotation=40, ha="right")
     ax.set_xlim(-0.7, len(metrics) - 0.3)
     ax.set_ylabel("Emergence score (floored; symlog scale)")
-    ax.set_xlabel("Preferred metric (numbers above: emergent / all curves)")
+    ax.set_xlabel("Preferred metric (numbers above: curves passing the Mirage screen / all curves)")
     ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    subtitle = f"{n_with} of {len(metrics)} preferred metrics have ≥1 emergent curve\nEmergent: {criterion}"
+    subtitle = (
+        f"{n_with} of {len(metrics)} preferred metrics show possible emergence (Mirage screen) in ≥1 curve\n"
+        f"Mirage screen: {criterion}"
+    )
     label_figure(fig, title=TITLE, subtitle=subtitle, data_label=data_label, synthetic=synthetic)
     return fig
 

@@ -26,7 +26,12 @@ logger = logging.getLogger(__name__)
 TITLE = "Share of emergent cases per metric (Mirage Fig. 5C)"
 PANELS = (
     ("annotated", "annotated_cases", "annotated_share", "Hand-annotated emergent cases"),
-    ("detected", "detected_emergent_triplets", "detected_share", "Emergent preferred-metric triplets (ES)"),
+    (
+        "detected",
+        "detected_emergent_triplets",
+        "detected_share",
+        "Preferred-metric triplets, possible emergence (Mirage screen)",
+    ),
 )
 BAR_COLUMNS = ["panel", "metric", "name", "count", "share"]
 

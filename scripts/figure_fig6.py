@@ -5,9 +5,13 @@ metrics.yaml. Output: figures/fig6_metric_swap.{formats} and the CSV of the plot
 Params: family (fig6.family, default "BIG-G T=0", the paper's "LaMDA"), tasks (fig6.tasks; empty =
 the paper's procedure), n_tasks (fig6.n_tasks), scale, data_label, synthetic. DESIGN §5.
 
-Task choice (paper's procedure): task-level curves of `family` whose multiple_choice_grade curve is
-emergent and that also have a calibration_multiple_choice_brier_score curve at the same shot count;
-per task the shot count with the highest MCG ES; the top n_tasks by that ES. Brier values are drawn
+Task choice (paper's procedure): task-level curves of `family` whose multiple_choice_grade curve
+passes the possible emergence (Mirage screen) and that also have a
+calibration_multiple_choice_brier_score curve at the same shot count; per task the shot count with
+the highest MCG floored ES (`es_floored`); the top n_tasks by that floored ES. Floored, not raw: a
+flat-then-one-jump curve has ES = +inf, and ranking by ES would order every such curve only by task
+name; the floored ES (denominator at least zero_median_floor x the metric's range) ranks them by
+the size of their jump and equals ES for every curve whose median step is above the floor. Brier values are drawn
 raw (lower is better), as in the paper; its ES is on negated values when the emergence rule oriented
 it. If no task qualifies, the figure says so instead of failing the run.
 """
@@ -186,7 +190,8 @@ def run(
     chosen_by = (
         f"as listed in config fig6.tasks ({len(selection)} of {len(tasks)} usable)"
         if tasks
-        else f"top {n_tasks} by ES among tasks whose {metric_name(MCG, facts)} curve is emergent and that have a "
+        else f"top {n_tasks} by floored ES among tasks whose {metric_name(MCG, facts)} curve passes the Mirage screen "
+        f"and that have a "
         f"{metric_name(BRIER, facts)} curve ({len(selection)} found)"
     )
     ids = set(selection["mcg_curve_id"]) | set(selection["brier_curve_id"])

@@ -34,7 +34,7 @@ from scripts.lib.text import direction_text, es_text, metric_name, shots_text, t
 
 logger = logging.getLogger(__name__)
 
-TITLE = "The most emergent curves, each beside a continuous metric of the same entry"
+TITLE = "Top curves with possible emergence (Mirage screen), each beside a continuous metric of the same entry"
 DEFAULT_N_CURVES = 12
 PAIRS_PER_ROW = 3
 KEY = ["family", "task", "subtask", "shots"]
@@ -156,7 +156,7 @@ def plot_gallery(
     criterion = threshold_text(emergence_threshold, min_effect)
     if panels.empty:
         return message_figure(
-            f"No emergent curve ({criterion}).", title=TITLE, data_label=data_label, synthetic=synthetic
+            f"No curve passes the Mirage screen ({criterion}).", title=TITLE, data_label=data_label, synthetic=synthetic
         )
     n_rows = math.ceil(len(panels) / PAIRS_PER_ROW)
     n_cols = 2 * min(PAIRS_PER_ROW, len(panels))
@@ -197,8 +197,9 @@ def plot_gallery(
             heading = f"{name}\n{p.family}, {shots_text(p.shots)}" if role == "emergent" else "\nsame entry, continuous"
             ax.set_title(f"{heading}\n{es_text(es, floored)}", fontsize=8, loc="left")
     subtitle = (
-        f"Top {len(panels)} emergent curves by ES (floored), each (left) beside the same entry under a continuous "
-        f"metric (right)\nEmergent: {criterion} · ES of lower-is-better metrics is on negated values"
+        f"Top {len(panels)} curves with possible emergence (Mirage screen) by ES (floored), each (left) beside the "
+        f"same entry under a continuous metric (right)\nMirage screen: {criterion} · ES of lower-is-better metrics "
+        "is on negated values"
     )
     label_figure(fig, title=TITLE, subtitle=subtitle, data_label=data_label, synthetic=synthetic)
     return fig

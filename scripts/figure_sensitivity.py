@@ -30,7 +30,7 @@ from scripts.lib.text import few_metrics_definition, metric_name
 
 logger = logging.getLogger(__name__)
 
-TITLE = "Sensitivity of the emergent tally to the threshold and min_effect"
+TITLE = "Sensitivity of the possible emergence (Mirage screen) tally to the threshold and min_effect"
 
 
 def _threshold_text(threshold: float) -> str:
@@ -75,7 +75,7 @@ def plot_sensitivity(
     ax_t.set_xticks(ticks, ["auto", *[f"{t:g}" for t in ticks[1:]]])
     ax_t.minorticks_off()
     ax_t.set_xlabel("ES threshold")
-    ax_t.set_ylabel("emergent preferred-metric curves")
+    ax_t.set_ylabel("preferred-metric curves passing the screen")
     ax_t.set_title(f"A. vs threshold (min_effect = {conf_e:g})", loc="left")
     ax_t.legend(fontsize=7, loc="upper right")
 
@@ -83,7 +83,7 @@ def plot_sensitivity(
         line = at_t[at_t["metric"] == metric].sort_values("min_effect")
         ax_e.plot(line["min_effect"], line["emergent_curves"], marker="o", ms=3, color=metric_color(metric, facts))
     ax_e.set_xlabel("min_effect (fraction of the metric's range)")
-    ax_e.set_ylabel("emergent preferred-metric curves")
+    ax_e.set_ylabel("preferred-metric curves passing the screen")
     ax_e.set_title(f"B. vs min_effect ({_threshold_text(conf_t)})", loc="left")
 
     g["row"] = [_threshold_text(t) if math.isnan(t) else f"{t:.3g}" for t in g["threshold"]]

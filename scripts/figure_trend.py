@@ -1,8 +1,9 @@
-"""Rule figure_null: emergent curves observed vs expected under the permutation null (issue 7, part 1).
+"""Rule figure_trend: curves passing the Mirage screen, observed vs expected without a trend (issue 15, item 7).
 
-Draws figures/null_observed_vs_expected.{formats} from figures/null_observed_vs_expected.csv, which
-rule null_model writes: per (scope, metric) the observed emergent curves, the count expected under
-the null with its interval, the emergent curves surviving Benjamini-Hochberg, the `(total)` row of
+Draws figures/trend_observed_vs_expected.{formats} from figures/trend_observed_vs_expected.csv, which
+rule trend_test writes: per (scope, metric) the curves passing the screen ("possible emergence (Mirage
+screen)"), the count expected if point order carried no information about scale, with its interval,
+the screened curves whose trend test survives Benjamini-Hochberg, the `(total)` row of
 each scope (panel titles) and the settings stated in the legend and subtitle (permutations, level,
 fdr, emergence_threshold, min_effect). Nothing is recomputed here, so editing `figures.formats`
 reruns only this drawing.
@@ -22,15 +23,15 @@ from matplotlib.figure import Figure
 from scripts.lib.io import load_metric_facts, run_rule
 from scripts.lib.names import NULL_SCOPES, TOTAL
 from scripts.lib.plot_style import draw_table, label_figure, message_figure, metric_color, new_figure
-from scripts.lib.text import threshold_text
+from scripts.lib.text import SCREEN_NAME, threshold_text
 
 logger = logging.getLogger(__name__)
 
-TITLE = "Emergent curves: observed vs expected under a permutation null"
+TITLE = "Trend test: curves passing the Mirage screen, observed vs expected without a trend"
 
 
-def plot_null(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, label: str, synthetic: bool) -> Figure:
-    """Per metric and scope: observed emergent curves (dot), null expectation with interval, survivors of BH."""
+def plot_trend(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, label: str, synthetic: bool) -> Figure:
+    """Per metric and scope: screened curves (dot), expectation without a trend with interval, BH survivors."""
     rows = data[data["metric"] != TOTAL]
     if rows.empty:
         return message_figure("No scored curves.", title=TITLE, data_label=label, synthetic=synthetic)
@@ -55,10 +56,10 @@ def plot_null(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, lab
             mfc="white",
             ms=5,
             capsize=3,
-            label=f"expected under null ({level:.0%} interval)",
+            label=f"expected without a trend ({level:.0%} interval)",
         )
         colors = [metric_color(m, facts) for m in part["metric"]]
-        ax.scatter(part["observed_emergent"], ys, color=colors, s=40, zorder=3, label="observed emergent")
+        ax.scatter(part["observed_emergent"], ys, color=colors, s=40, zorder=3, label=SCREEN_NAME)
         ax.scatter(
             part["emergent_surviving_fdr"],
             ys - 0.15,
@@ -66,7 +67,7 @@ def plot_null(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, lab
             color="black",
             s=28,
             zorder=3,
-            label=f"emergent and BH q ≤ {fdr:g}",
+            label=f"screened, trend q ≤ {fdr:g}",
         )
         ax.set_yticks(ys, part["name"])
         ax.set_ylim(len(part) - 0.5, -0.5)
@@ -74,20 +75,21 @@ def plot_null(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, lab
         total = data[(data["scope"] == scope) & (data["metric"] == TOTAL)].iloc[0]
         what = "preferred-metric curves" if scope == "preferred" else "all curves"
         ax.set_title(
-            f"{what}: observed {total['observed_emergent']}, expected {total['expected_emergent']:.1f} "
-            f"[{total['null_ci_low']}, {total['null_ci_high']}], surviving BH {total['emergent_surviving_fdr']}",
+            f"{what}: screened {total['observed_emergent']}, expected {total['expected_emergent']:.1f} "
+            f"[{total['null_ci_low']}, {total['null_ci_high']}], with a trend {total['emergent_surviving_fdr']}",
             loc="left",
             fontsize=9,
         )
-        ax.set_xlabel("emergent curves")
+        ax.set_xlabel("curves passing the Mirage screen")
         ax.grid(axis="y", visible=False)
     axes[0].legend(loc="lower right", fontsize=7, frameon=True)
     label_figure(
         fig,
         title=TITLE,
         subtitle=(
-            f"{permutations} random orderings of each curve's points; {criterion}; "
-            "BH over all scored curves. Flat-then-jump curves (ES = ∞) are rarely significant."
+            f"H0: point order says nothing about scale (all orderings if n! ≤ {permutations}, else {permutations} "
+            f"random); {criterion}; BH over all scored curves. Tests a trend, not sharpness: "
+            "flat-then-jump curves (ES = ∞) rarely pass."
         ),
         data_label=label,
         synthetic=synthetic,
@@ -97,7 +99,7 @@ def plot_null(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, lab
 
 def run(*, data: str, metrics: str, figure: Any, label: str, synthetic: bool) -> None:
     facts = load_metric_facts(metrics)
-    table = draw_table(data, figure, lambda t: plot_null(t, facts, label=label, synthetic=synthetic))
+    table = draw_table(data, figure, lambda t: plot_trend(t, facts, label=label, synthetic=synthetic))
     logger.info("drew %d (scope, metric) rows", int((table["metric"] != TOTAL).sum()))
 
 

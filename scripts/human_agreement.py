@@ -11,18 +11,32 @@ Language Models", TMLR, Appendix E, which sorts BIG-bench tasks into classes by 
 - Our label: per model family, a task is emergent when any of its preferred-metric curves (each
   score entry's own preferred_score: task level or subtask, any shot count) is emergent in
   emergence.parquet; `all families` = emergent in any family.
-- Compared: tasks with both labels (per family: tasks that family has preferred-metric curves for).
+- Compared (`comparison` = `all tasks`): tasks with both labels (per family: tasks that family has
+  preferred-metric curves for).
+- Scale-matched (`comparison` = `scale-matched`): a human positive must be reachable at the family's
+  scale. Wei et al. saw the ability emerge at some model size (`emergence_scale` in the annotations
+  CSV, e.g. PaLM 540B: `emergent_palm` tasks of the 540B group cannot show in BIG-G <= 128B); a
+  human-emergent task is compared only when the family's largest model on the task (x_max of its
+  preferred-metric curves; `all families`: the largest over families) is at least the task's
+  smallest emergence scale over the annotated families. Human-not-emergent tasks and human-emergent
+  tasks without a recorded scale are always compared. Only defined when `scale` is a parameter
+  count (non_embedding_params, total_params, flop_matched_non_embedding_params); otherwise those
+  rows are left out (logged).
 
-Outputs: tables/agreement_confusion.{csv,tex} (per family: tasks, TP, FP, FN, TN, precision and
-recall with 95% Wilson intervals, F1, accuracy, Cohen's kappa; positive = emergent),
-tables/agreement_tasks.csv (per task: human classes and label, our label per family),
+Outputs: tables/agreement_confusion.{csv,tex} (per comparison and family: tasks, TP, FP, FN, TN,
+precision and recall with 95% Wilson intervals, F1, accuracy, Cohen's kappa; positive = emergent),
+tables/agreement_tasks.csv (per task: human classes and label, emergence_scale_params, our label
+per family),
 figures/agreement.csv (the numbers the figure draws; rule figure_agreement draws it, so editing
 figures.formats reruns only the drawing).
 
 Caveat: Wei et al. judged GPT-3, LaMDA and PaLM curves; the BIG-bench families here (BIG-G,
 GPT, ...) only partly overlap, so disagreement mixes metric effects with model differences.
 
-Inputs: emergence.parquet, the classes CSV. Params: emergent_classes, not_emergent_classes, label.
+"Ours: emergent" is the possible emergence (Mirage screen), never a tested claim.
+
+Inputs: emergence.parquet, the classes CSV, the annotations CSV (emergence scales). Params:
+emergent_classes, not_emergent_classes, scale, label.
 """
 
 import logging
@@ -34,14 +48,21 @@ import pandas as pd
 
 from scripts.lib.io import run_rule, write_csv, write_text
 from scripts.lib.latex import to_latex
-from scripts.lib.names import ALL_FAMILIES
+from scripts.lib.names import ALL_FAMILIES, COMPARISONS
+from scripts.lib.text import SCREEN_NAME
 
 logger = logging.getLogger(__name__)
 
 Z95 = 1.959963984540054
 """Normal quantile of the 95% Wilson intervals."""
 
+SIZE_SCALES = ("non_embedding_params", "total_params", "flop_matched_non_embedding_params")
+"""The `scale` axes that are parameter counts, on which an emergence scale like "540B" can be compared."""
+
+SIZE_SUFFIXES = {"M": 1e6, "B": 1e9, "T": 1e12}
+
 CONFUSION_COLUMNS = [
+    "comparison",
     "family",
     "tasks",
     "human_emergent",
@@ -61,6 +82,7 @@ CONFUSION_COLUMNS = [
     "cohen_kappa",
 ]
 FIGURE_COLUMNS = [
+    "comparison",
     "family",
     "tasks",
     "tp",
@@ -110,14 +132,52 @@ def human_labels(
     return out.reset_index()
 
 
+def parse_size(text: Any, *, source: str) -> float:
+    """'13B' -> 1.3e10 (suffix M, B or T; a plain number is taken as is); empty -> NaN."""
+    if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
+        return math.nan
+    value = str(text).strip().upper()
+    factor = SIZE_SUFFIXES.get(value[-1], 1.0)
+    try:
+        return float(value[:-1] if value[-1] in SIZE_SUFFIXES else value) * factor
+    except ValueError:
+        raise ValueError(f"{source}: emergence_scale {text!r} is not a size like 13B or 540B") from None
+
+
+def emergence_scales(annotations: pd.DataFrame, *, source: str) -> pd.Series:
+    """Per task: the smallest model size at which an annotated family shows the ability (NaN if unrecorded)."""
+    if "task" not in annotations.columns:
+        raise ValueError(f"{source}: no 'task' column")
+    if "emergence_scale" not in annotations.columns:
+        return pd.Series(dtype=float, name="emergence_scale_params")
+    sizes = annotations["emergence_scale"].map(lambda v: parse_size(v, source=source))
+    return sizes.groupby(annotations["task"].astype(str).str.strip()).min().rename("emergence_scale_params")
+
+
 def our_labels(emergence: pd.DataFrame) -> pd.DataFrame:
-    """Per (family, task): emergent = any preferred-metric curve emergent; plus the ALL_FAMILIES rows."""
+    """Per (family, task): emergent = any preferred-metric curve passes the screen, and the largest model
+    (x_max) of those curves; plus the ALL_FAMILIES rows (any family; the largest over families)."""
     pref = emergence[emergence["is_preferred"].astype(bool).to_numpy()]
-    flags = pref["emergent"].astype("boolean").fillna(False).astype(bool)
-    per_family = flags.groupby([pref["family"], pref["task"]]).any().rename("ours_emergent").reset_index()
-    overall = per_family.groupby("task", sort=True)["ours_emergent"].any().reset_index()
+    frame = pd.DataFrame(
+        {
+            "family": pref["family"],
+            "task": pref["task"],
+            "ours_emergent": pref["emergent"].astype("boolean").fillna(False).astype(bool),
+            "largest_model": pref["x_max"].astype(float),
+        }
+    )
+    agg = {"ours_emergent": ("ours_emergent", "any"), "largest_model": ("largest_model", "max")}
+    per_family = frame.groupby(["family", "task"], sort=True).agg(**agg).reset_index()
+    overall = per_family.groupby("task", sort=True).agg(**agg).reset_index()
     overall.insert(0, "family", ALL_FAMILIES)
     return pd.concat([per_family, overall], ignore_index=True)
+
+
+def reachable(joined: pd.DataFrame) -> pd.Series:
+    """Scale-matched membership: human-not-emergent, or no recorded scale, or largest model >= the scale."""
+    human = joined["human_emergent"].astype(bool)
+    scale = joined["emergence_scale_params"]
+    return ~human | scale.isna() | (joined["largest_model"] >= scale)
 
 
 def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -169,13 +229,34 @@ def confusion(compared: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def agreement(emergence: pd.DataFrame, human: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(confusion table per family, ALL_FAMILIES last; per-task table of human and our labels)."""
+def agreement(
+    emergence: pd.DataFrame, human: pd.DataFrame, scales: pd.Series | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(confusion table per comparison and family, ALL_FAMILIES last in each; per-task table of labels).
+
+    `scales`: per task, the smallest emergence scale in parameters (emergence_scales); None = no
+    scale-matched rows (the scale axis is not a parameter count).
+    """
     ours = our_labels(emergence)
+    human = human.merge(
+        (scales if scales is not None else pd.Series(dtype=float, name="emergence_scale_params")).rename(
+            "emergence_scale_params"
+        ),
+        left_on="task",
+        right_index=True,
+        how="left",
+    )
     labelled = human[human["human_emergent"].notna()]
     joined = ours.merge(labelled, on="task", how="inner")
     families = sorted(f for f in joined["family"].unique() if f != ALL_FAMILIES)
-    rows = [{"family": fam, **confusion(joined[joined["family"] == fam])} for fam in [*families, ALL_FAMILIES]]
+    subsets = {COMPARISONS[0]: joined}
+    if scales is not None:
+        subsets[COMPARISONS[1]] = joined[reachable(joined).to_numpy()]
+    rows = [
+        {"comparison": name, "family": fam, **confusion(part[part["family"] == fam])}
+        for name, part in subsets.items()
+        for fam in [*families, ALL_FAMILIES]
+    ]
     table = pd.DataFrame(rows, columns=CONFUSION_COLUMNS)
     wide = ours.pivot(index="task", columns="family", values="ours_emergent")
     wide = wide[[*families, ALL_FAMILIES]] if ALL_FAMILIES in wide.columns else wide
@@ -194,6 +275,7 @@ def latex_frame(table: pd.DataFrame) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
+            "comparison": table["comparison"],
             "family": table["family"],
             "tasks": table["tasks"],
             "TP": table["tp"],
@@ -242,12 +324,14 @@ def run(
     *,
     emergence: str,
     classes: str,
+    annotations: str,
     table_csv: str,
     table_tex: str,
     tasks_csv: str,
     figure_csv: str,
     emergent_classes: list[str],
     not_emergent_classes: list[str],
+    scale: str,
     label: str,
 ) -> None:
     human = human_labels(
@@ -255,13 +339,20 @@ def run(
         emergent_classes=emergent_classes,
         not_emergent_classes=not_emergent_classes,
     )
-    table, tasks = agreement(pd.read_parquet(emergence), human)
+    scales = None
+    if scale not in SIZE_SCALES:
+        logger.warning("agreement: scale %s is not a parameter count, so no scale-matched comparison", scale)
+    else:
+        scales = emergence_scales(pd.read_csv(annotations, comment="#"), source=str(annotations))
+    table, tasks = agreement(pd.read_parquet(emergence), human, scales)
     write_csv(table, table_csv, label=label)
     write_csv(tasks, tasks_csv, label=label)
     caption = (
-        f"Agreement of our emergent flag (any emergent preferred-metric curve of the task) with the human classes "
-        f"of Wei et al. (2022), Appendix E ({classes}): emergent = {', '.join(emergent_classes)}; not emergent = "
-        f"{', '.join(not_emergent_classes)}. Positive = emergent; 95% Wilson intervals. Data: {label}."
+        f"Agreement of the {SCREEN_NAME} (any preferred-metric curve of the task passes it) with the human "
+        f"classes of Wei et al. (2022), Appendix E ({classes}): emergent = {', '.join(emergent_classes)}; not "
+        f"emergent = {', '.join(not_emergent_classes)}. Positive = emergent; 95% Wilson intervals. Scale-matched: "
+        f"a human-emergent task only where the family's largest model reaches the size at which it emerged "
+        f"({annotations}). Data: {label}."
     )
     write_text(table_tex, to_latex(latex_frame(table), caption, "tab:agreement_confusion"))
     write_csv(
@@ -273,7 +364,8 @@ def run(
     )
     for row in table.itertuples():
         logger.info(
-            "%s: %d tasks, TP %d FP %d FN %d TN %d, precision %.2f recall %.2f",
+            "%s, %s: %d tasks, TP %d FP %d FN %d TN %d, precision %.2f recall %.2f",
+            row.comparison,
             row.family,
             row.tasks,
             row.tp,

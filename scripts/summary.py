@@ -5,7 +5,9 @@ tables/annotated_missing.csv, manifest.csv (n_files), scores.parquet (families a
 data). Output: summary.json. Params: synthetic, source, commit, run, data_label and the emergence
 settings (recorded, not used in any computation).
 
-Nothing here is typed in: the headline strings are formatted from the computed numbers.
+Nothing here is typed in: the headline strings are formatted from the computed numbers. Every count
+of "emergent" curves or triplets here is the possible emergence (Mirage screen) (ES > threshold and
+range >= min_effect), and the headline sentences say so; the tested verdicts are issue 15's.
 """
 
 import logging
@@ -16,6 +18,7 @@ import pandas as pd
 
 from scripts.lib.io import json_safe, read_csv, read_json, run_rule, write_json
 from scripts.lib.tally import HEADLINE_METRICS, combined_share
+from scripts.lib.text import SCREEN_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +75,7 @@ def summarise(
         "headline_metrics": list(HEADLINE_METRICS),
         "share_emergent_mcg_or_exact_str_match": json_safe(ann_share),
         "share_detected_emergent_mcg_or_exact_str_match": json_safe(det_share),
-        "headline_preferred_metrics": f"{k} of {m} preferred metrics show possible emergence",
+        "headline_preferred_metrics": f"{k} of {m} preferred metrics show {SCREEN_NAME}",
         "headline_annotated_metrics": (
             f"the {n_counted} annotated emergent cases fall under {len(annotated_metrics)} preferred metrics"
             + (
@@ -83,8 +86,7 @@ def summarise(
         ),
         "headline_annotated_share": (f"{_pct(ann_share)} of annotated emergent tasks are scored by {headline_names}"),
         "headline_detected_share": (
-            f"{_pct(det_share)} of emergent preferred-metric triplets detected by the emergence score are "
-            f"scored by {headline_names}"
+            f"{_pct(det_share)} of preferred-metric triplets with {SCREEN_NAME} are scored by {headline_names}"
         ),
     }
     return {key: json_safe(value) if not isinstance(value, list) else value for key, value in out.items()}

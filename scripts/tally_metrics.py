@@ -40,7 +40,7 @@ from scripts.lib.tally import (
     parse_triplet_rule,
     preferred_curves,
 )
-from scripts.lib.text import threshold_text, triplet_rule_text, with_metric_names
+from scripts.lib.text import SCREEN_NAME, threshold_text, triplet_rule_text, with_metric_names
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +191,8 @@ def table_caption(
 ) -> str:
     """Caption naming the table, the emergence criterion, the triplet rule and the data source."""
     return (
-        f"{what}. Emergent curve: {threshold_text(emergence_threshold, min_effect)}; "
+        f"{what}. Possible emergence (Mirage screen), a curve's `emergent` flag: "
+        f"{threshold_text(emergence_threshold, min_effect)}; "
         f"{triplet_rule_text(parse_triplet_rule(triplet_rule))}. Data: {data_label}."
     )
 
@@ -246,14 +247,15 @@ def run(
             preferred_csv,
             preferred_tex,
             "tab:tally_preferred",
-            "Emergent curves and (family, task, metric) triplets per preferred metric (Mirage Fig. 5A)",
+            f"Curves and (family, task, metric) triplets with {SCREEN_NAME} per preferred metric (Mirage Fig. 5A)",
         ),
         (
             every,
             all_csv,
             all_tex,
             "tab:tally_all_metrics",
-            "Emergent curves and (family, task, metric) triplets per metric, over every metric of every score_dict",
+            f"Curves and (family, task, metric) triplets with {SCREEN_NAME} per metric, over every metric of "
+            "every score_dict",
         ),
         (
             annotated,
@@ -269,8 +271,8 @@ def run(
             share_csv,
             share_tex,
             "tab:emergent_share_by_metric",
-            "Share of emergent cases per metric (Mirage Fig. 5C): hand-annotated cases, and emergent "
-            "preferred-metric triplets detected by the emergence score",
+            "Share of emergent cases per metric (Mirage Fig. 5C): hand-annotated cases, and preferred-metric "
+            f"triplets with {SCREEN_NAME}",
         ),
     ]
     for df, csv_path, tex_path, label, what in tables:
@@ -282,13 +284,13 @@ def run(
 
     n_with = int((pref["emergent_triplets"] > 0).sum())
     logger.info(
-        "preferred metrics: %d of %d show possible emergence (%s)",
+        "preferred metrics: %d of %d show possible emergence (Mirage screen) (%s)",
         n_with,
         len(pref),
         triplet_rule_text(parse_triplet_rule(triplet_rule)),
     )
     logger.info(
-        "all metrics: %d metrics, %d curves, %d emergent",
+        "all metrics: %d metrics, %d curves, %d pass the Mirage screen",
         len(every),
         int(every["curves"].sum()),
         int(every["emergent_curves"].sum()),

@@ -28,9 +28,17 @@ The "few metrics" conclusion, precisely (columns of the grid table):
 - across the grid: `few_metrics_holds_across_grid` = few_metrics_holds at every grid point, and
   `headline_share_holds_across_grid` = headline_share_holds at every non-vacuous grid point
   (computed by the beyond_summary rule from the grid table).
+- the paper's own bars, beside those lenient ones (`paper_*` columns): Mirage finds possible
+  emergence under at most `paper_metrics_with_emergence` (5) of `paper_preferred_metrics` (39)
+  preferred metrics, so `paper_few_metrics_holds` allows floor(5/39 x preferred metrics) metrics
+  with emergence (`paper_max_metrics_with_emergence`); and > 92% of the annotated cases under
+  Multiple choice grade or Exact string match, so `paper_headline_share_holds` = share_headline >=
+  `paper_headline_share_min` (0.92; vacuous without emergent curves, as above).
 
 Input: emergence.parquet. Params: thresholds, min_effects, few_metrics_max_fraction,
-headline_share_min, emergence_threshold, min_effect (the configured pair), label.
+headline_share_min, paper_metrics_with_emergence, paper_preferred_metrics, paper_headline_share_min,
+emergence_threshold, min_effect (the configured pair), label. "Emergent" here is always the
+possible emergence (Mirage screen) at that grid point.
 """
 
 import logging
@@ -63,6 +71,10 @@ GRID_COLUMNS = [
     "share_headline",
     "headline_share_min",
     "headline_share_holds",
+    "paper_max_metrics_with_emergence",
+    "paper_few_metrics_holds",
+    "paper_headline_share_min",
+    "paper_headline_share_holds",
 ]
 FIGURE_TEST_COLUMNS = [
     "preferred_metrics",
@@ -155,8 +167,31 @@ def _finish(df: pd.DataFrame, configured: tuple[float, float], keys: list[str]) 
     return out.drop(columns="_auto").reset_index(drop=True)
 
 
-def few_metrics_grid(counts: pd.DataFrame, *, max_fraction: float, min_share: float) -> pd.DataFrame:
-    """Per grid point: the 'few metrics' test (see the module docstring) on the preferred-scope counts."""
+def share_holds(share: pd.Series, min_share: float) -> pd.Series:
+    """share >= min_share per grid point; NA (vacuous) where no curve passes the screen (share NaN)."""
+    return pd.Series(
+        pd.array([pd.NA if math.isnan(v) else bool(v >= min_share) for v in share], dtype="boolean"), index=share.index
+    )
+
+
+def max_metrics(preferred_metrics: pd.Series, fraction: float) -> pd.Series:
+    """floor(fraction x preferred metrics), the most metrics with emergence that still count as 'few'."""
+    return np.floor(fraction * preferred_metrics + 1e-9).astype(int)
+
+
+def few_metrics_grid(
+    counts: pd.DataFrame,
+    *,
+    max_fraction: float,
+    min_share: float,
+    paper_fraction: float = 5 / 39,
+    paper_share: float = 0.92,
+) -> pd.DataFrame:
+    """Per grid point: the 'few metrics' tests (see the module docstring) on the preferred-scope counts.
+
+    `max_fraction`/`min_share` are the lenient bars; `paper_fraction` (5 of 39) and `paper_share`
+    (0.92) the paper's own, in the `paper_*` columns.
+    """
     pref = counts[counts["scope"] == "preferred"].copy()
     pref["_key"] = pref["threshold"]  # NaN = auto: its own group (dropna=False), apart from every number
     pref["_with"] = pref["emergent_curves"] > 0
@@ -172,17 +207,19 @@ def few_metrics_grid(counts: pd.DataFrame, *, max_fraction: float, min_share: fl
         emergent_headline_curves=("_headline", "sum"),
     ).reset_index()
     out["few_metrics_max_fraction"] = float(max_fraction)
-    out["max_metrics_with_emergence"] = np.floor(max_fraction * out["preferred_metrics"] + 1e-9).astype(int)
+    out["max_metrics_with_emergence"] = max_metrics(out["preferred_metrics"], max_fraction)
     out["few_metrics_holds"] = out["preferred_metrics_with_emergence"] <= out["max_metrics_with_emergence"]
+    out["paper_max_metrics_with_emergence"] = max_metrics(out["preferred_metrics"], paper_fraction)
+    out["paper_few_metrics_holds"] = out["preferred_metrics_with_emergence"] <= out["paper_max_metrics_with_emergence"]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = out["emergent_headline_curves"] / out["emergent_preferred_curves"].where(
             out["emergent_preferred_curves"] > 0
         )
     out["share_headline"] = share
     out["headline_share_min"] = float(min_share)
-    out["headline_share_holds"] = pd.array(
-        [pd.NA if math.isnan(s) else bool(s >= min_share) for s in share], dtype="boolean"
-    )
+    out["headline_share_holds"] = share_holds(share, min_share)
+    out["paper_headline_share_min"] = float(paper_share)
+    out["paper_headline_share_holds"] = share_holds(share, paper_share)
     for col in ("preferred_metrics_with_emergence", "emergent_preferred_curves", "emergent_headline_curves"):
         out[col] = out[col].astype(int)
     return out[GRID_COLUMNS].reset_index(drop=True)
@@ -231,6 +268,9 @@ def run(
     min_effects: list[float],
     few_metrics_max_fraction: float,
     headline_share_min: float,
+    paper_metrics_with_emergence: int,
+    paper_preferred_metrics: int,
+    paper_headline_share_min: float,
     emergence_threshold: Any,
     min_effect: float,
     label: str,
@@ -241,7 +281,13 @@ def run(
     t_grid = parse_thresholds(thresholds, emergence_threshold)
     e_grid = parse_min_effects(min_effects, min_effect)
     counts = sensitivity_counts(scored, t_grid, e_grid, configured=configured)
-    grid = few_metrics_grid(counts, max_fraction=float(few_metrics_max_fraction), min_share=float(headline_share_min))
+    grid = few_metrics_grid(
+        counts,
+        max_fraction=float(few_metrics_max_fraction),
+        min_share=float(headline_share_min),
+        paper_fraction=int(paper_metrics_with_emergence) / int(paper_preferred_metrics),
+        paper_share=float(paper_headline_share_min),
+    )
     here = counts[counts["is_configured"]]
     check = here.groupby("scope")["emergent_curves"].sum().get("all", 0)
     if check != int(scored["emergent"].astype(bool).sum()):
@@ -253,10 +299,13 @@ def run(
     write_csv(grid, grid_table, label=label)
     write_csv(figure_data(counts, grid, configured=configured), figure_csv, label=label)
     logger.info(
-        "%d grid points; few metrics holds at %d, headline share holds at %d of %d non-vacuous",
+        "%d grid points; few metrics holds at %d (paper's bar: %d), headline share holds at %d (paper's bar: %d) "
+        "of %d non-vacuous",
         len(grid),
         int(grid["few_metrics_holds"].sum()),
+        int(grid["paper_few_metrics_holds"].sum()),
         int(grid["headline_share_holds"].sum()),
+        int(grid["paper_headline_share_holds"].sum()),
         int(grid["headline_share_holds"].notna().sum()),
     )
 

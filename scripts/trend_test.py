@@ -1,40 +1,37 @@
-"""Rule null_model: is a curve's emergence score larger than a random ordering of its points gives?
+"""Rule trend_test: does performance depend on scale (a trend)? A permutation test of every curve's ES.
 
-Issue 7, part 1 (beyond the paper). The null hypothesis for one curve: its values carry no
-information about model size, so every ordering of its points along the scale axis is equally
-likely. For every scored curve we draw `permutations` random orderings (seeded by `seed`) and
-compute the emergence score of each with the very kernel of the emergence rule
-(`scripts.lib.emergence.es_matrix`), in numpy: curves are grouped by their number of points
-and processed in chunks of a (curves x permutations x points) array (at most CHUNK_ELEMENTS values
-at a time); there is no Python loop per permutation or per curve.
+Issue 7, part 1, renamed by issue 15 (item 7): this is a TREND test, not a sharpness test. H0 for
+one curve: its values carry no information about model size, so every ordering of its points along
+the scale axis is equally likely. A steady rise is far from its shuffles and gets a small p-value;
+a flat-then-one-jump curve is not (most shuffles keep a zero median step), so a small p says "the
+curve depends on scale", never "it is sharp" (the sharpness test is rule sharpness_test). The
+Mirage screen ("possible emergence (Mirage screen)": ES > threshold and range >= min_effect, the
+`emergent` column of emergence.parquet) is read, never changed. The kernel (ties within the
+screen's tolerance, exact enumeration when n! <= permutations, joint random draws) is
+scripts/lib/trend.py.
 
-Per curve (null_pvalues.parquet):
-- `p_value` = (1 + #{permutations with ES >= observed ES}) / (1 + permutations), one-sided (large
-  positive ES = sharp improvement); its smallest possible value is 1 / (1 + permutations);
-- `null_exceed_prob` = the share of permutations whose ES exceeds the curve's own threshold (as
-  the emergent rule: strictly, with its relative tie tolerance) times the effect criterion (range
-  >= min_effect x the metric's range, or unbounded metric), which is permutation-invariant and
-  therefore held fixed;
-- `q_value`: Benjamini-Hochberg adjusted p-value over ALL scored curves (one family of tests, every
-  metric, preferred or not); `survives_fdr` = emergent and q_value <= `fdr`;
-- `null_es_q95`: the 95% quantile of the permutation ES (a curve-specific critical value).
+Per curve (trend_pvalues.parquet):
+- `p_value`, one-sided (large positive ES): exact (`p_exact`, = #{orderings with ES >= observed} /
+  n!) when n! <= permutations, else (1 + #{random orderings with ES >= observed}) / (1 +
+  permutations); ">=" counts ties within TIE_TOLERANCE, +-inf compared exactly;
+- `null_exceed_prob` = P(a reordering passes the screen) = the share of orderings with ES above
+  the curve's threshold (strictly, with the tie tolerance) times the effect criterion (range >=
+  min_effect x the metric's range, or unbounded metric; permutation-invariant, so 0 or 1);
+- `q_value`: Benjamini-Hochberg over ALL scored curves; `survives_fdr` = passes the screen and
+  q_value <= `fdr` (a screened curve with a trend);
+- `null_es_q95`: the 95% quantile of the reordered ES.
 
-Per (scope, metric) (tables/null_by_metric.{csv,tex}; scope `preferred` = curves under their
+Per (scope, metric) (tables/trend_by_metric.{csv,tex}; scope `preferred` = curves under their
 entry's preferred metric, the Mirage Fig. 5A set; `all` = every curve; a `(total)` row per scope):
-observed emergent curves; the count expected under the null, sum over curves of
-null_exceed_prob; a `level` interval of the null count (percentiles of the count over the
-permutation draws: draw j permutes every curve independently, so column j of the draws is one
-joint sample of the null count); the count p-value (1 + #{null count >= observed}) / (1 +
-permutations); and the emergent curves that survive BH at `fdr`.
+curves passing the screen (`observed_emergent`); the count expected under H0 (sum of
+null_exceed_prob); a `level` interval of the null count (percentiles over the joint random draws:
+draw j reorders every curve at once); the count p-value (1 + #{null count >= observed}) / (1 +
+permutations); and the screened curves with a trend at `fdr`.
 
-Caveat stated in the figure (rule figure_null) and caption: a curve whose ES is infinite (zero
-median step) is only significant if most shuffles of its values have a non-zero median step; a
-flat-then-one-jump curve is not distinguishable from its shuffles by this score, whatever its effect.
-
-Inputs: curves.parquet, emergence.parquet, metrics.yaml. Outputs: null_pvalues.parquet,
-tables/null_by_metric.{csv,tex}, figures/null_observed_vs_expected.csv (every row of the table, with
-the settings the figure states; rule figure_null draws it, so editing figures.formats reruns only
-the drawing). Params: permutations, seed, fdr, level, min_effect, emergence_threshold (captions), label.
+Inputs: curves.parquet, emergence.parquet, metrics.yaml. Outputs: trend_pvalues.parquet,
+tables/trend_by_metric.{csv,tex}, figures/trend_observed_vs_expected.csv (every table row with the
+settings the figure states; rule figure_trend draws it). Params: permutations, seed, fdr, level,
+min_effect, emergence_threshold (captions), label.
 """
 
 import logging
@@ -43,17 +40,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scripts.lib.emergence import above_threshold, effect_ok, es_matrix
+from scripts.lib.emergence import above_threshold, effect_ok
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet, write_text
 from scripts.lib.latex import to_latex
 from scripts.lib.names import NULL_SCOPES, TOTAL
-from scripts.lib.text import threshold_text, with_metric_names
+from scripts.lib.text import SCREEN_NAME, threshold_text, with_metric_names
+from scripts.lib.trend import benjamini_hochberg, permutation_null
 
 logger = logging.getLogger(__name__)
-
-CHUNK_ELEMENTS = 4_000_000
-"""Values in one (curves x permutations x points) block; bounds memory (~32 MB per float array)."""
-
 
 CURVE_COLUMNS = [
     "curve_id",
@@ -69,6 +63,7 @@ CURVE_COLUMNS = [
     "effect_ok",
     "emergent",
     "p_value",
+    "p_exact",
     "q_value",
     "survives_fdr",
     "null_exceed_prob",
@@ -89,117 +84,12 @@ TABLE_COLUMNS = [
 ]
 
 
-# --- the permutation kernel ------------------------------------------------------------------------
+# --- the screen's effect criterion -----------------------------------------------------------------
 
 
 def effect_mask(emergence: pd.DataFrame, *, min_effect: float) -> np.ndarray:
     """The screen's effect criterion on an emergence table (permutation-invariant)."""
     return effect_ok(emergence["effect"], emergence["effect_checked"], min_effect)
-
-
-def curve_matrix(points: pd.DataFrame, curve_ids: np.ndarray, n: int) -> np.ndarray:
-    """The y values of the given n-point curves as a (len(curve_ids), n) array, points in scale order."""
-    sub = points[points["curve_id"].isin(curve_ids)].sort_values(["curve_id", "x"], kind="stable")
-    order = sub["curve_id"].to_numpy()[::n]
-    if len(sub) != n * len(curve_ids) or not np.array_equal(order, np.sort(curve_ids)):
-        raise ValueError(f"curves.parquet: the curves listed with n_points={n} do not all have {n} points")
-    y = sub["y"].to_numpy(dtype=float).reshape(-1, n)
-    # back to the caller's order
-    return y[np.searchsorted(order, curve_ids)]
-
-
-def permutation_block(
-    y: np.ndarray,
-    thresholds: np.ndarray,
-    *,
-    permutations: int,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """ES of `permutations` random orderings of each row of y (c, n); one vectorised block.
-
-    Returns the observed ES (c,), the count of permuted ES >= observed (c,), the boolean matrix
-    permuted ES > threshold (c, permutations) and the 95% quantile of the permuted ES (c,).
-    """
-    c, n = y.shape
-    observed = es_matrix(y)
-    stacked = np.broadcast_to(y[:, None, :], (c, permutations, n))
-    shuffled = rng.permuted(stacked.reshape(c * permutations, n), axis=-1)
-    null = es_matrix(shuffled).reshape(c, permutations)
-    n_ge = (null >= observed[:, None]).sum(axis=1)
-    exceed = above_threshold(null, thresholds[:, None])
-    q95 = np.quantile(null, 0.95, axis=1, method="inverted_cdf")
-    return observed, n_ge, exceed, q95
-
-
-def permutation_null(
-    points: pd.DataFrame,
-    emergence: pd.DataFrame,
-    weights: np.ndarray,
-    *,
-    permutations: int,
-    seed: int,
-    chunk_elements: int = CHUNK_ELEMENTS,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Permutation statistics of every curve of `emergence` and the null counts of weighted groups.
-
-    `weights` (groups x curves, in the row order of `emergence`) says which curves each group
-    counts (1 = counted); the null count of group g in draw j is sum_i weights[g, i] *
-    [permuted ES_ij > threshold_i]. Returns (per-curve frame in `emergence` order with columns
-    es_check, n_ge, p_value, null_exceed_prob, null_es_q95; null counts, groups x permutations).
-    Draws are a pure function of (seed, the curves, chunk_elements): curves are visited by
-    increasing n_points, then in row order.
-    """
-    if permutations < 1:
-        raise ValueError(f"null.permutations must be >= 1, got {permutations}")
-    rng = np.random.default_rng(seed)
-    n_curves = len(emergence)
-    es_check = np.full(n_curves, np.nan)
-    n_ge = np.zeros(n_curves, dtype=np.int64)
-    exceed_prob = np.zeros(n_curves)
-    q95 = np.full(n_curves, np.nan)
-    counts = np.zeros((weights.shape[0], permutations))
-    n_points = emergence["n_points"].to_numpy()
-    ids = emergence["curve_id"].to_numpy()
-    thresholds = emergence["threshold"].to_numpy(dtype=float)
-    for n in np.unique(n_points):
-        rows = np.flatnonzero(n_points == n)
-        y_all = curve_matrix(points, ids[rows], int(n))
-        step = max(1, chunk_elements // (permutations * int(n)))
-        for start in range(0, len(rows), step):
-            block = rows[start : start + step]
-            observed, ge, exceed, hi = permutation_block(
-                y_all[start : start + step], thresholds[block], permutations=permutations, rng=rng
-            )
-            es_check[block] = observed
-            n_ge[block] = ge
-            exceed_prob[block] = exceed.mean(axis=1)
-            q95[block] = hi
-            counts += weights[:, block] @ exceed
-    stats = pd.DataFrame(
-        {
-            "es_check": es_check,
-            "n_ge": n_ge,
-            "p_value": (1.0 + n_ge) / (1.0 + permutations),
-            "null_exceed_prob": exceed_prob,
-            "null_es_q95": q95,
-        },
-        index=emergence.index,
-    )
-    return stats, np.rint(counts).astype(np.int64)
-
-
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """BH adjusted p-values (q-values): q_(k) = min_{j >= k} p_(j) * m / j, capped at 1; NaN stays NaN."""
-    p = np.asarray(p, dtype=float)
-    q = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    m = len(ok)
-    if m == 0:
-        return q
-    order = ok[np.argsort(p[ok], kind="stable")]
-    scaled = p[order] * m / np.arange(1, m + 1)
-    q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    return q
 
 
 # --- tables ----------------------------------------------------------------------------------------
@@ -226,7 +116,11 @@ def group_weights(emergence: pd.DataFrame, ok: np.ndarray) -> tuple[pd.DataFrame
 
 
 def curve_table(emergence: pd.DataFrame, stats: pd.DataFrame, ok: np.ndarray, *, fdr: float) -> pd.DataFrame:
-    """One row per curve: identity, ES, threshold, effect_ok, emergent, p/q values and null summaries."""
+    """One row per curve: identity, ES, threshold, effect_ok, emergent (the screen), p/q values, null summaries.
+
+    null_exceed_prob applies the effect criterion `ok` (fixed under reordering) to the share of
+    orderings above the threshold, so it is P(a reordering passes the whole screen).
+    """
     out = emergence[
         [
             "curve_id",
@@ -243,7 +137,8 @@ def curve_table(emergence: pd.DataFrame, stats: pd.DataFrame, ok: np.ndarray, *,
         ]
     ].copy()
     out["effect_ok"] = ok
-    out = out.join(stats[["p_value", "null_exceed_prob", "null_es_q95"]])
+    out = out.join(stats[["p_value", "p_exact", "null_es_q95"]])
+    out["null_exceed_prob"] = stats["exceed_any_effect"].to_numpy() * ok
     out["q_value"] = benjamini_hochberg(out["p_value"].to_numpy())
     out["survives_fdr"] = out["emergent"].astype(bool) & (out["q_value"] <= fdr)
     return out[CURVE_COLUMNS].sort_values("curve_id", kind="stable").reset_index(drop=True)
@@ -258,14 +153,18 @@ def null_by_metric(
     permutations: int,
     level: float,
 ) -> pd.DataFrame:
-    """Per group: observed emergent count, expected under the null with a `level` interval, count p-value."""
+    """Per group: curves passing the screen, expected under H0 with a `level` interval, count p-value.
+
+    The expectation is exact (weights @ null_exceed_prob, enumerated where n! <= permutations); the
+    interval and the count p-value come from the joint random draws `counts`.
+    """
     emergent = per_curve["emergent"].astype(bool).to_numpy()
     survives = per_curve["survives_fdr"].to_numpy(dtype=bool)
     member = weights > 0
     # Curves failing the effect criterion have weight 0: they are never emergent, so this is exact.
     out = groups.copy()
     out["observed_emergent"] = (member & emergent).sum(axis=1)
-    out["expected_emergent"] = counts.mean(axis=1)
+    out["expected_emergent"] = weights @ per_curve["null_exceed_prob"].to_numpy(dtype=float)
     alpha = (1.0 - level) / 2.0
     out["null_ci_low"] = np.quantile(counts, alpha, axis=1, method="inverted_cdf")
     out["null_ci_high"] = np.quantile(counts, 1.0 - alpha, axis=1, method="inverted_cdf")
@@ -285,7 +184,7 @@ def latex_frame(named: pd.DataFrame) -> pd.DataFrame:
             "scope": named["scope"],
             "metric": named["name"],
             "curves": named["curves"],
-            "observed": named["observed_emergent"],
+            "screened": named["observed_emergent"],
             "expected [interval]": [
                 f"{e:.1f} [{lo}, {hi}]"
                 for e, lo, hi in zip(
@@ -293,7 +192,7 @@ def latex_frame(named: pd.DataFrame) -> pd.DataFrame:
                 )
             ],
             "count p": named["count_p_value"],
-            "surviving BH": named["emergent_surviving_fdr"],
+            "screened with trend (BH)": named["emergent_surviving_fdr"],
         }
     )
 
@@ -322,7 +221,7 @@ def figure_data(
     emergence_threshold: Any,
     min_effect: float,
 ) -> pd.DataFrame:
-    """The numbers rule figure_null draws (figures/null_observed_vs_expected.csv).
+    """The numbers rule figure_trend draws (figures/trend_observed_vs_expected.csv).
 
     Every row of the table, the `(total)` rows included (they give the panel titles), plus the
     settings the legend and subtitle state, one column each.
@@ -367,7 +266,7 @@ def run(
     stats, counts = permutation_null(points, scored, weights, permutations=int(permutations), seed=int(seed))
     mismatch = ~np.isclose(stats["es_check"], scored["es"], rtol=1e-12, atol=0, equal_nan=True)
     if mismatch.any():
-        raise ValueError(f"{emergence}: {int(mismatch.sum())} curves' ES differ from the permutation kernel's")
+        raise ValueError(f"{emergence}: {int(mismatch.sum())} curves' ES differ from the trend test kernel's")
     per_curve = curve_table(scored, stats, ok, fdr=float(fdr))
     table = sort_table(
         null_by_metric(groups, counts, weights, per_curve, permutations=int(permutations), level=float(level))
@@ -378,12 +277,14 @@ def run(
     write_parquet(per_curve, pvalues, label=label)
     write_csv(named, table_csv, label=label)
     caption = (
-        f"Emergent curves per metric, observed and expected under a permutation null ({permutations} random "
-        f"orderings of each curve's points, seed {seed}); interval: {level:.0%} of the null count; "
-        f"emergent curves surviving Benjamini-Hochberg at FDR {fdr:g} over all scored curves. "
-        f"Emergent: {threshold_text(emergence_threshold, min_effect)}. Data: {label}."
+        f"Trend test (does performance depend on scale?): curves per metric passing the {SCREEN_NAME}, observed "
+        f"and expected if the order of each curve's points carried no information about scale (every ordering "
+        f"when n! <= {permutations}, else {permutations} random orderings, seed {seed}); interval: {level:.0%} of "
+        f"the null count; screened curves whose trend p-value survives Benjamini-Hochberg at FDR {fdr:g} over all "
+        f"scored curves. A trend is not sharpness. Screen: {threshold_text(emergence_threshold, min_effect)}. "
+        f"Data: {label}."
     )
-    write_text(table_tex, to_latex(latex_frame(named), caption, "tab:null_by_metric", float_format="{:.3g}"))
+    write_text(table_tex, to_latex(latex_frame(named), caption, "tab:trend_by_metric", float_format="{:.3g}"))
     plotted = figure_data(
         named,
         permutations=int(permutations),
@@ -393,9 +294,11 @@ def run(
         min_effect=float(min_effect),
     )
     write_csv(plotted, figure_csv, label=label)
+    n_exact = int(per_curve["p_exact"].sum())
+    logger.info("exact p-values (every ordering enumerated) for %d of %d curves", n_exact, len(per_curve))
     for row in table[table["metric"] == TOTAL].itertuples():
         logger.info(
-            "%s: %d emergent curves observed, %.1f expected under the null [%d, %d], %d survive BH at %g",
+            "%s: %d curves pass the Mirage screen, %.1f expected without a trend [%d, %d], %d with a trend at FDR %g",
             row.scope,
             row.observed_emergent,
             row.expected_emergent,

@@ -23,3 +23,8 @@ BOOTSTRAP_FIGURE_SCOPES = ("annotated", "preferred")
 
 ALL_FAMILIES = "all families"
 """The `family` of the agreement rows pooled over families."""
+
+
+COMPARISONS = ("all tasks", "scale-matched")
+"""The `comparison` of the agreement rows: every classed task, or only the human-emergent tasks whose
+emergence scale the family's largest model on the task reaches (plus every human-not-emergent task)."""

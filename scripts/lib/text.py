@@ -12,6 +12,13 @@ import pandas as pd
 
 from scripts.lib.tally import HEADLINE_METRICS
 
+SCREEN_NAME = "possible emergence (Mirage screen)"
+"""What the `emergent` column is (ES > threshold and range >= min_effect), in every caption and headline.
+
+The screen reproduces Mirage Figs. 5A-C; it tests neither sharpness nor unpredictability against
+noise (issue 15), so no caption calls a screened curve "emergent" without this name.
+"""
+
 
 def metric_name(metric: str, facts: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """The plain-words name of a metric (metrics.yaml `name`), or the raw name if unknown."""
@@ -20,7 +27,7 @@ def metric_name(metric: str, facts: Mapping[str, Mapping[str, Any]] | None = Non
 
 
 def threshold_text(emergence_threshold: Any, min_effect: float | None = None) -> str:
-    """The emergence criterion in words, for titles and captions."""
+    """The Mirage screen's criterion in words, for titles and captions."""
     if str(emergence_threshold) == "auto":
         text = "ES > n_points − 1 (auto: sharper than a straight line)"
     else:
@@ -74,11 +81,23 @@ def with_metric_names(df: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]]) 
     return out
 
 
-def few_metrics_definition(max_fraction: float, min_share: float) -> str:
-    """The 'few metrics' test in words (written into the grid table's caption, the figure and the summary)."""
-    return (
+def few_metrics_definition(max_fraction: float, min_share: float, *, paper_share: float | None = None) -> str:
+    """The 'few metrics' tests in words (the grid table's caption, the figure and the summary).
+
+    "Emergent" is the possible emergence (Mirage screen) at the grid point; `paper_share` adds the
+    paper's own bars (paper_* columns of the grid table).
+    """
+    text = (
         f"few_metrics_holds: preferred metrics with >= 1 emergent preferred-metric curve <= {max_fraction:g} x "
         f"preferred metrics with any curve; headline_share_holds: emergent preferred-metric curves under "
         f"{' or '.join(HEADLINE_METRICS)} / all emergent preferred-metric curves >= {min_share:g} (grid points "
         "without emergent curves are vacuous)"
     )
+    if paper_share is not None:
+        text += (
+            "; the paper's own bars: paper_few_metrics_holds: the same count <= paper_max_metrics_with_emergence "
+            "(the paper's k of m preferred metrics, scaled to ours and rounded down); paper_headline_share_holds: "
+            "the "
+            f"same share >= {paper_share:g}"
+        )
+    return f"{text}; emergent = possible emergence (Mirage screen)"

@@ -39,7 +39,7 @@ EDITS: dict[str, list[str] | dict] = {
     "figures.formats": ["figures={formats: [pdf, png, svg]}"],
     "fig6.n_tasks": {"fig6": {"n_tasks": 2}},
     "sample.seed": ["sample={seed: 1}"],
-    "null.permutations": {"null": {"permutations": 200}},
+    "trend.permutations": {"trend": {"permutations": 200}},
     "bootstrap.samples": {"bootstrap": {"samples": 500}},
     "vision.subset_size": {"vision": {"subset_size": 3}},
     "toy.alpha": {"toy": {"alpha": -0.3}},

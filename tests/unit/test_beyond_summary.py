@@ -14,7 +14,7 @@ HEADLINE = "multiple_choice_grade+exact_str_match"
 
 
 def tables() -> dict[str, pd.DataFrame]:
-    null = pd.DataFrame(
+    trend = pd.DataFrame(
         {
             "scope": ["preferred", "preferred", "all", "all"],
             "metric": ["m", "(total)", "m", "(total)"],
@@ -37,23 +37,28 @@ def tables() -> dict[str, pd.DataFrame]:
     )
     grid = pd.DataFrame(
         {
+            "is_configured": [False, True, False],
             "few_metrics_holds": [True, False, True],
             "headline_share_holds": pd.array([True, pd.NA, True], dtype="boolean"),
+            "paper_few_metrics_holds": [False, False, True],
+            "paper_headline_share_holds": pd.array([False, pd.NA, True], dtype="boolean"),
             "few_metrics_max_fraction": 0.5,
             "headline_share_min": 0.5,
+            "paper_headline_share_min": 0.92,
         }
     )
     agreement = pd.DataFrame(
         {
-            "family": ["F", "all families"],
-            "tasks": [3, 4],
-            "precision": [1.0, 0.5],
-            "precision_ci_low": [0.2, 0.1],
-            "precision_ci_high": [1.0, 0.9],
-            "recall": [0.5, 0.25],
-            "recall_ci_low": [0.1, 0.05],
-            "recall_ci_high": [0.9, 0.7],
-            "cohen_kappa": [0.1, float("nan")],
+            "comparison": ["all tasks", "all tasks", "scale-matched", "scale-matched"],
+            "family": ["F", "all families", "F", "all families"],
+            "tasks": [3, 4, 2, 3],
+            "precision": [1.0, 0.5, 1.0, 0.5],
+            "precision_ci_low": [0.2, 0.1, 0.2, 0.1],
+            "precision_ci_high": [1.0, 0.9, 1.0, 0.9],
+            "recall": [0.5, 0.25, 1.0, 0.5],
+            "recall_ci_low": [0.1, 0.05, 0.2, 0.1],
+            "recall_ci_high": [0.9, 0.7, 1.0, 0.9],
+            "cohen_kappa": [0.1, float("nan"), 0.2, 0.3],
         }
     )
     toy = pd.DataFrame(
@@ -64,29 +69,41 @@ def tables() -> dict[str, pd.DataFrame]:
             "es_infinite": [False, False, True, False],
         }
     )
-    return {"null": null, "bootstrap": bootstrap, "grid": grid, "agreement": agreement, "toy": toy}
+    return {"trend": trend, "bootstrap": bootstrap, "grid": grid, "agreement": agreement, "toy": toy}
 
 
 def test_summary_numbers_come_from_the_tables():
     out = summarise(**tables())
-    assert out["n_emergent_observed"] == 7 and out["n_emergent_observed_preferred"] == 5
-    assert out["expected_emergent_under_null"] == 2.25 and out["expected_emergent_under_null_ci_high"] == 5
-    assert out["n_emergent_surviving_fdr"] == 6 and out["n_emergent_surviving_fdr_preferred"] == 4
+    assert out["n_screened"] == 7 and out["n_screened_preferred"] == 5
+    assert out["trend_expected_screened"] == 2.25 and out["trend_expected_screened_ci_high"] == 5
+    assert out["n_screened_with_trend"] == 6 and out["n_screened_with_trend_preferred"] == 4
+    assert out["trend_count_p_value"] == 0.002 and out["trend_count_p_value_preferred"] == 0.001
     assert (out["share_mcg_exact"], out["share_mcg_exact_ci_low"], out["share_mcg_exact_ci_high"]) == (0.9, 0.8, 1.0)
     assert out["share_detected_mcg_exact"] == 0.6
     # the grid: few metrics fails at one point; the headline share holds wherever it is defined
     assert out["few_metrics_holds_across_grid"] is False and out["headline_share_holds_across_grid"] is True
     assert out["sensitivity_grid_points_headline_share_defined"] == 2
     assert "<= 0.5 x preferred metrics" in out["few_metrics_definition"]
+    assert ">= 0.92" in out["few_metrics_definition"]
+    # the paper's bars: few metrics holds at 1 of 3 points; the share holds at 1 of its 2 defined points
+    assert out["sensitivity_grid_points_paper_few_metrics_holds"] == 1
+    assert out["sensitivity_grid_points_paper_headline_share_holds"] == 1
+    assert (
+        out["paper_few_metrics_holds_across_grid"] is False and out["paper_headline_share_holds_across_grid"] is False
+    )
+    # at the configured point (the second row): few metrics fails under both bars; the share is vacuous
+    assert out["configured_few_metrics_holds"] is False and out["configured_paper_few_metrics_holds"] is False
+    assert out["configured_headline_share_holds"] is None
     assert (out["agreement_precision"], out["agreement_recall"], out["agreement_tasks"]) == (0.5, 0.25, 4)
     assert out["agreement_cohen_kappa"] is None  # NaN -> null in JSON
+    assert (out["agreement_scale_matched_tasks"], out["agreement_scale_matched_recall"]) == (3, 0.5)
     assert out["toy_es_exact"] == 37.0 and out["toy_smallest_test_size"] == 10
     assert out["toy_es_smallest_test_size"] is None and out["toy_es_smallest_test_size_infinite"] is True
     json.dumps(out, allow_nan=False)
 
 
 BEYOND_FIGURES = {
-    "null_observed_vs_expected": "figure_null",
+    "trend_observed_vs_expected": "figure_trend",
     "emergent_share_bootstrap": "figure_bootstrap",
     "threshold_sensitivity": "figure_sensitivity",
     "agreement": "figure_agreement",
@@ -110,16 +127,16 @@ def job_stats(proc) -> str:
 def test_issue7_rules_run_on_the_sample(tmp_path):
     workdir = make_workdir(tmp_path)
     fast = workdir / "fast.yaml"
-    fast.write_text('"null": {permutations: 200}\nbootstrap: {samples: 300}\n')
+    fast.write_text("trend: {permutations: 200}\nbootstrap: {samples: 300}\n")
     targets = beyond_targets(("pdf", "png"))
     run_snakemake(workdir, "-c2", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
     run = workdir / "results" / "sample"
     summary = json.loads((run / "beyond_summary.json").read_text())
     assert summary["data_label"].startswith("SYNTHETIC DATA")
-    null = read_csv(run / "tables/null_by_metric.csv")
-    total = null[(null["scope"] == "all") & (null["metric"] == "(total)")].iloc[0]
-    assert summary["n_emergent_surviving_fdr"] == total["emergent_surviving_fdr"]
-    assert summary["n_emergent_observed"] == int(pd.read_parquet(run / "emergence.parquet")["emergent"].sum())
+    trend = read_csv(run / "tables/trend_by_metric.csv")
+    total = trend[(trend["scope"] == "all") & (trend["metric"] == "(total)")].iloc[0]
+    assert summary["n_screened_with_trend"] == total["emergent_surviving_fdr"]
+    assert summary["n_screened"] == int(pd.read_parquet(run / "emergence.parquet")["emergent"].sum())
     assert summary["share_mcg_exact_ci_low"] <= summary["share_mcg_exact"] <= summary["share_mcg_exact_ci_high"]
     for name in BEYOND_FIGURES:
         assert (run / f"figures/{name}.pdf").stat().st_size > 0
@@ -127,16 +144,16 @@ def test_issue7_rules_run_on_the_sample(tmp_path):
         label = "# Mirage mathematical model" if name == "mirage_toy_model" else "# SYNTHETIC DATA"
         assert (run / f"figures/{name}.csv").read_text().startswith(label)
     assert (run / "tables/toy_resolution.csv").read_text().startswith("# Mirage mathematical model")
-    # a changed null setting reruns the null model, its figure and the summary only
+    # a changed trend setting reruns the trend test, its figure and the summary only
     dry = run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
     assert "Nothing to be done" in dry.stdout + dry.stderr
-    fast.write_text('"null": {permutations: 100}\nbootstrap: {samples: 300}\n')
+    fast.write_text("trend: {permutations: 100}\nbootstrap: {samples: 300}\n")
     stats = job_stats(
         run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
     )
-    assert "null_model" in stats and "beyond_summary" in stats and "figure_null" in stats
+    assert "trend_test" in stats and "beyond_summary" in stats and "figure_trend" in stats
     assert "bootstrap_tasks" not in stats and "emergence_scores" not in stats and "figure_bootstrap" not in stats
-    fast.write_text('"null": {permutations: 200}\nbootstrap: {samples: 300}\n')
+    fast.write_text("trend: {permutations: 200}\nbootstrap: {samples: 300}\n")
     # issue 6: editing figures.formats reruns the five figure rules and nothing that computes
     stats = job_stats(
         run_snakemake(
@@ -159,5 +176,5 @@ def test_issue7_rules_run_on_the_sample(tmp_path):
             workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "sample={seed: 1}", "--", *targets
         )
     )
-    assert "null_model" in stats and "figure_null" in stats
+    assert "trend_test" in stats and "figure_trend" in stats
     assert "toy_model" not in stats and "figure_toy" not in stats

@@ -105,12 +105,15 @@ def test_run_writes_tables_and_figure(tmp_path):
     scores = emergence[["task", "subtask", "metric", "is_preferred"]]
     scores.to_parquet(tmp_path / "scores.parquet")
     (tmp_path / "ann.csv").write_text("task,model_family\na,LaMDA\ne,PaLM\nzzz,PaLM\n")
+    # zzz has no scores; BIG-bench's task metadata says its preferred metric is BLEU
+    (tmp_path / "meta.csv").write_text("task,subtask,preferred_score,metrics,n_examples\nzzz,,bleu,bleu,10\n")
     (tmp_path / "metrics.yaml").write_text(f"{MCG}: {{higher_is_better: true, low: 0, high: 1, name: MCG}}\n")
     out = {"table_csv": tmp_path / "b.csv", "table_tex": tmp_path / "b.tex", "figure_csv": tmp_path / "bf.csv"}
     run(
         emergence=tmp_path / "emergence.parquet",
         scores=tmp_path / "scores.parquet",
         annotations=tmp_path / "ann.csv",
+        task_metadata=tmp_path / "meta.csv",
         metrics=tmp_path / "metrics.yaml",
         **out,
         samples=300,
@@ -121,16 +124,19 @@ def test_run_writes_tables_and_figure(tmp_path):
     )
     table = read_csv(out["table_csv"])
     ann = table[table["scope"] == "annotated"].set_index("metric")
-    assert ann.loc[TOTAL, "emergent"] == 2 and ann.loc[HEADLINE, "share"] == 1.0  # a (MCG) and e (EM)
-    assert ann.loc[HEADLINE, "share_ci_low"] == ann.loc[HEADLINE, "share_ci_high"] == 1.0
+    # the annotated scope counts what the tally counts: a (MCG), e (EM) and zzz (BLEU, from the metadata),
+    # so the headline share is 2 / 3 (it was 1.0 with a point interval when zzz was dropped)
+    assert ann.loc[TOTAL, "emergent"] == 3 and ann.loc["bleu", "emergent"] == 1
+    assert ann.loc[HEADLINE, "share"] == pytest.approx(2 / 3)
+    assert ann.loc[HEADLINE, "share_ci_low"] < 2 / 3 < ann.loc[HEADLINE, "share_ci_high"]
     assert out["table_tex"].read_text().count("\\midrule") == 1
     # the figure's CSV: annotated and preferred rows with emergent cases (bars, headline bar, the totals
     # that title the panels), with the settings the subtitle states
     plotted = read_csv(out["figure_csv"])
     assert set(plotted["scope"]) == {"annotated", "preferred"} and (plotted["emergent"] > 0).all()
-    # annotated: MCG (a), EM (e), headline, total; preferred: MCG (a, b), EM (e), headline, total
+    # annotated: MCG (a), EM (e), BLEU (zzz), headline, total; preferred: MCG (a, b), EM (e), headline, total
     assert plotted.groupby("scope")["metric"].apply(set).to_dict() == {
-        "annotated": {MCG, EM, HEADLINE, TOTAL},
+        "annotated": {MCG, EM, "bleu", HEADLINE, TOTAL},
         "preferred": {MCG, EM, HEADLINE, TOTAL},
     }
     assert plotted[["samples", "level", "triplet_rule"]].drop_duplicates().values.tolist() == [[300, 0.95, "any"]]

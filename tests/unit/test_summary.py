@@ -132,7 +132,7 @@ def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> N
     assert data["share_emergent_mcg_or_exact_str_match"] == pytest.approx(0.75)
     # Detected: emergent preferred triplets (F,a,MCG) and (G,b,ESM) -> 2 / 2.
     assert data["share_detected_emergent_mcg_or_exact_str_match"] == pytest.approx(1.0)
-    assert data["headline_preferred_metrics"] == "2 of 4 preferred metrics show possible emergence"
+    assert data["headline_preferred_metrics"] == "2 of 4 preferred metrics show possible emergence (Mirage screen)"
     assert data["headline_annotated_share"].startswith("75.0% of annotated emergent tasks are scored by ")
     assert (data["n_files"], data["n_families"], data["n_tasks"]) == (3, 2, 4)
     assert data["synthetic"] is True and data["commit"] is None

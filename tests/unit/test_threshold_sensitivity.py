@@ -75,6 +75,26 @@ def test_counts_and_few_metrics_by_hand():
     assert row["share_headline"] == 1.0
 
 
+def test_the_papers_bars_beside_the_lenient_ones_by_hand():
+    counts = sensitivity_counts(table(), [math.nan, 6.0], [0.05], configured=(math.nan, 0.05))
+    # 3 preferred metrics, lenient bar floor(0.5 x 3) = 1, paper's bar 12 of 39 scaled: floor(12/39 x 3) = 0.923 -> 0
+    grid = few_metrics_grid(counts, max_fraction=0.5, min_share=0.5, paper_fraction=12 / 39, paper_share=0.92)
+    grid = grid.set_index("threshold_rule")
+    assert grid["paper_max_metrics_with_emergence"].tolist() == [0, 0]
+    # auto: MCG, BLEU pass (2); share 1/2: holds at 0.5, fails at 0.92
+    auto = grid.loc["auto"]
+    assert not auto["few_metrics_holds"] and not auto["paper_few_metrics_holds"]
+    assert auto["headline_share_holds"] and not auto["paper_headline_share_holds"]
+    # ES > 6: only MCG (curve 0, ES 20): 1 <= 1 holds, 1 > 0 fails; share 1/1 >= 0.92 holds under both
+    fixed = grid.loc["fixed"]
+    assert fixed["few_metrics_holds"] and not fixed["paper_few_metrics_holds"]
+    assert fixed["headline_share_holds"] and fixed["paper_headline_share_holds"]
+    # 13 of 39 x 3 = 1 (the 1e-9 guard keeps the exact product from rounding down to 0)
+    assert few_metrics_grid(counts, max_fraction=0.5, min_share=0.5, paper_fraction=13 / 39)[
+        "paper_max_metrics_with_emergence"
+    ].tolist() == [1, 1]
+
+
 def test_a_grid_point_without_emergent_curves_is_vacuous():
     counts = sensitivity_counts(table(), [100.0], [0.05], configured=(100.0, 0.05))
     grid = few_metrics_grid(counts, max_fraction=0.5, min_share=0.5)
@@ -147,12 +167,20 @@ def test_run_writes_tables_and_checks_the_configured_point(tmp_path):
         min_effects=[0, 0.1],
         few_metrics_max_fraction=0.5,
         headline_share_min=0.5,
+        paper_metrics_with_emergence=5,
+        paper_preferred_metrics=39,
+        paper_headline_share_min=0.92,
         emergence_threshold="auto",
         min_effect=0.05,
         label="SYNTHETIC DATA test",
     )
     grid = read_csv(out["grid_table"])
     assert len(grid) == 3 * 3  # thresholds auto, 1, 10 x min_effects 0, 0.05 (configured), 0.1
+    # the paper's bars at the configured point (auto, 0.05): 3 preferred metrics -> floor(5/39 x 3) = 0 allowed,
+    # MCG and BLEU pass the screen (2 > 0: fails); headline share 1/2 < 0.92 fails
+    here = grid[grid["is_configured"]].iloc[0]
+    assert here["paper_max_metrics_with_emergence"] == 0 and not here["paper_few_metrics_holds"]
+    assert here["paper_headline_share_min"] == 0.92 and not here["paper_headline_share_holds"]
     assert grid["is_configured"].sum() == 1
     counts = read_csv(out["table"])
     assert counts.loc[counts["is_configured"] & (counts["scope"] == "all"), "emergent_curves"].sum() == 2
@@ -186,6 +214,9 @@ def test_run_rejects_a_table_made_with_other_settings(tmp_path):
             min_effects=[0],
             few_metrics_max_fraction=0.5,
             headline_share_min=0.5,
+            paper_metrics_with_emergence=5,
+            paper_preferred_metrics=39,
+            paper_headline_share_min=0.92,
             emergence_threshold="auto",
             min_effect=0.05,
             label="x",

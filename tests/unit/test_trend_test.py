@@ -1,4 +1,4 @@
-"""The permutation null (rule null_model) and the shared ES kernel es_matrix, on hand-made curves."""
+"""The trend test (rule trend_test, kernel scripts/lib/trend.py) and the shared ES kernel es_matrix, by hand."""
 
 import math
 
@@ -7,17 +7,11 @@ import pandas as pd
 import pytest
 from scipy.stats import false_discovery_control
 
-from scripts.figure_null import run as draw_null
+from scripts.figure_trend import run as draw_trend
 from scripts.lib.emergence import curve_statistics, es_matrix, score_curves
 from scripts.lib.io import parquet_label, read_csv
-from scripts.null_model import (
-    TOTAL,
-    benjamini_hochberg,
-    effect_mask,
-    group_weights,
-    permutation_null,
-    run,
-)
+from scripts.lib.trend import all_orderings, at_least, benjamini_hochberg, permutation_null
+from scripts.trend_test import TOTAL, effect_mask, group_weights, run
 
 XS = np.logspace(6, 11, 12)
 RNG = np.random.default_rng(0)
@@ -29,10 +23,11 @@ STEP = np.r_[np.zeros(6), np.ones(6)] + NOISE
 SHUFFLED = STEP[[7, 0, 9, 2, 11, 4, 1, 8, 3, 10, 5, 6]]
 
 
-def points_frame(curves: list[tuple[str, bool, np.ndarray]], xs: np.ndarray = XS) -> pd.DataFrame:
+def points_frame(curves: list[tuple[str, bool, np.ndarray]]) -> pd.DataFrame:
     """curves.parquet rows for one family/task: (metric, is_preferred, y values) per curve, metric range [0, 1]."""
     rows = []
     for cid, (metric, preferred, ys) in enumerate(curves):
+        xs = XS if len(ys) == len(XS) else np.logspace(6, 11, len(ys))
         for x, y in zip(xs, ys, strict=True):
             rows.append(
                 {
@@ -122,7 +117,7 @@ def test_p_value_floor_and_flat_curve():
     )
     assert stats["p_value"].iloc[0] == pytest.approx(0.01)
     assert stats["p_value"].iloc[1] == 1.0
-    assert stats["null_exceed_prob"].iloc[1] == 0.0
+    assert stats["exceed_any_effect"].iloc[1] == 0.0
 
 
 def test_flat_then_jump_is_not_significant():
@@ -138,8 +133,8 @@ def test_draws_are_seeded_and_null_counts_add_up():
     table, stats, counts, weights = null_of(curves, seed=5)
     _t2, stats2, counts2, _w2 = null_of(curves, seed=5)
     assert stats.equals(stats2) and np.array_equal(counts, counts2)
-    # the mean null count of a group = the sum of its curves' exceedance probabilities
-    expected = weights @ stats["null_exceed_prob"].to_numpy()
+    # the mean null count of a group = the sum of its curves' exceedance probabilities (12 points: all random)
+    expected = weights @ stats["exceed_any_effect"].to_numpy()
     assert counts.mean(axis=1) == pytest.approx(expected)
 
 
@@ -151,6 +146,55 @@ def test_chunking_does_not_change_the_per_curve_statistics_shape():
     stats, counts = permutation_null(points, table, weights, permutations=50, seed=3, chunk_elements=1)
     assert len(stats) == 3 and counts.shape == (weights.shape[0], 50)
     assert stats["p_value"].between(1 / 51, 1).all()
+
+
+# --- ties, infinities and exact enumeration (issue 15, item 7) --------------------------------------
+
+
+def test_at_least_counts_ties_within_the_tolerance_and_infinities_exactly():
+    # observed 3: 3 - 1e-12 is a tie (within 1e-9 x 3), 2.9999 is not, +inf reaches it
+    assert at_least(np.array([3.0 - 1e-12, 2.9999, math.inf, 3.0]), 3.0).tolist() == [True, False, True, True]
+    # observed +inf: only +inf reaches it (inf - tolerance would be nan and count nothing)
+    assert at_least(np.array([math.inf, 1e300, -math.inf]), math.inf).tolist() == [True, False, False]
+    # observed -inf: everything reaches it
+    assert at_least(np.array([-math.inf, -1e300, 0.0]), -math.inf).tolist() == [True, True, True]
+
+
+def test_all_orderings_are_the_n_factorial_permutations():
+    orderings = all_orderings(4)
+    assert orderings.shape == (24, 4) and orderings[0].tolist() == [0, 1, 2, 3]
+    assert len({tuple(o) for o in orderings}) == 24
+
+
+def test_exact_p_value_counts_floating_point_ties():
+    # y = 0.1, 0.2, 0.3, 0.4 (a straight line, ES = 3 up to the last bits). In units of 0.1, an ordering of
+    # 1..4 scores +3 when at least two of its three steps are 1 (median squared step 1) and the maximum comes
+    # after the minimum: 1234, 1243, 2134, 2143, 1432, 3214 -> 6 of 4! = 24 orderings, p = 6 / 24 = 0.25.
+    # In floating point 4 of those 6 score 2.9999999999999996 < 3.0000000000000004: a strict >= finds 2.
+    y = np.array([0.1, 0.2, 0.3, 0.4])
+    null = es_matrix(y[all_orderings(4)])
+    assert int((null >= es_matrix(y)).sum()) == 2  # the bug this fixes
+    _table, stats, _counts, _weights = null_of([("m", True, y)], permutations=24)
+    assert bool(stats["p_exact"].iloc[0]) and stats["n_orderings"].iloc[0] == 24
+    assert stats["p_value"].iloc[0] == pytest.approx(6 / 24)
+
+
+def test_exact_p_value_of_an_infinite_es():
+    # 0, 0, 0, 1: ES = +inf. Of 24 orderings, the 1 is last in 6 (ES +inf), first in 6 (-inf), second or
+    # third in 12 (steps 1, 1, 0 -> median 1 -> ES 1). p = 6 / 24 = 0.25; a 5th random ordering would not
+    # change it: 4! = 24 <= 30 permutations, so the p-value is exact.
+    _table, stats, _counts, _weights = null_of([("m", True, np.array([0.0, 0.0, 0.0, 1.0]))], permutations=30)
+    assert bool(stats["p_exact"].iloc[0]) and stats["p_value"].iloc[0] == pytest.approx(0.25)
+    # P(a reordering passes ES > n - 1 = 3): the six +inf orderings -> 6 / 24
+    assert stats["exceed_any_effect"].iloc[0] == pytest.approx(0.25)
+
+
+def test_random_p_value_when_n_factorial_exceeds_the_permutations():
+    # 5! = 120 > 100 permutations: random orderings, p = (1 + k) / 101, never exact
+    _table, stats, counts, _weights = null_of([("m", True, np.array([0.0, 0.1, 0.2, 0.3, 0.9]))], permutations=100)
+    assert not bool(stats["p_exact"].iloc[0]) and stats["n_orderings"].iloc[0] == 100
+    assert (stats["p_value"].iloc[0] * 101) == pytest.approx(round(stats["p_value"].iloc[0] * 101))
+    assert counts.shape[1] == 100  # the joint draws of the null count are kept
 
 
 def test_benjamini_hochberg_by_hand():
@@ -171,18 +215,26 @@ def test_benjamini_hochberg_keeps_nan():
 
 
 def test_run_writes_consistent_outputs(tmp_path):
+    # curve 4 rises 1% of the range, below min_effect 0.05, in the shape of STEP: its reorderings often
+    # score above 11, but none can pass the screen, so its null_exceed_prob is 0 (issue 15: it was not)
     points = points_frame(
-        [("m", True, STEP), ("m", True, SHUFFLED), ("e", False, STEP[::-1]), ("e", False, np.linspace(0, 0.01, 12))]
+        [
+            ("m", True, STEP),
+            ("m", True, SHUFFLED),
+            ("e", False, STEP[::-1]),
+            ("e", False, np.linspace(0, 0.01, 12)),
+            ("e", False, SHUFFLED * 0.01),
+        ]
     )
     points.to_parquet(tmp_path / "curves.parquet")
     scored(points).to_parquet(tmp_path / "emergence.parquet")
     metrics = tmp_path / "metrics.yaml"
     metrics.write_text("m: {higher_is_better: true, low: 0, high: 1, name: Metric M, sharp: true}\n")
     out = {
-        "pvalues": tmp_path / "null_pvalues.parquet",
-        "table_csv": tmp_path / "null_by_metric.csv",
-        "table_tex": tmp_path / "null_by_metric.tex",
-        "figure_csv": tmp_path / "null.csv",
+        "pvalues": tmp_path / "trend_pvalues.parquet",
+        "table_csv": tmp_path / "trend_by_metric.csv",
+        "table_tex": tmp_path / "trend_by_metric.tex",
+        "figure_csv": tmp_path / "trend.csv",
     }
     run(
         curves=tmp_path / "curves.parquet",
@@ -199,14 +251,19 @@ def test_run_writes_consistent_outputs(tmp_path):
     )
     per_curve = pd.read_parquet(out["pvalues"])
     assert parquet_label(out["pvalues"]) == "SYNTHETIC DATA test"
-    assert per_curve["curve_id"].tolist() == [0, 1, 2, 3]
-    # curve 0 (clean step) is emergent and survives BH; curve 3 is too small an effect (1% of the range)
-    assert per_curve["emergent"].tolist() == [True, False, False, False]
-    assert per_curve["survives_fdr"].tolist() == [True, False, False, False]
-    assert not per_curve["effect_ok"].iloc[3]
+    assert per_curve["curve_id"].tolist() == [0, 1, 2, 3, 4]
+    # curve 0 (clean step) passes the screen and has a trend; curves 3, 4 are too small an effect (1% of the range)
+    assert per_curve["emergent"].tolist() == [True, False, False, False, False]
+    assert per_curve["survives_fdr"].tolist() == [True, False, False, False, False]
+    assert per_curve["effect_ok"].tolist() == [True, True, True, False, False]
+    assert per_curve["null_exceed_prob"].iloc[3:].tolist() == [0.0, 0.0]
+    assert per_curve["null_exceed_prob"].iloc[1] > 0  # the same values at full size do pass when reordered
+    assert not per_curve["p_exact"].any()  # 12! > 200
     table = read_csv(out["table_csv"])
     total = table[(table["scope"] == "all") & (table["metric"] == TOTAL)].iloc[0]
-    assert total["curves"] == 4 and total["observed_emergent"] == 1 and total["emergent_surviving_fdr"] == 1
+    assert total["curves"] == 5 and total["observed_emergent"] == 1 and total["emergent_surviving_fdr"] == 1
+    # the expected count is the sum of the curves' null_exceed_prob (curves 3, 4 add nothing)
+    assert total["expected_emergent"] == pytest.approx(per_curve["null_exceed_prob"].sum(), rel=1e-5)
     assert total["null_ci_low"] <= total["expected_emergent"] <= total["null_ci_high"]
     assert set(table.loc[table["scope"] == "preferred", "metric"]) == {"m", TOTAL}
     assert out["table_csv"].read_text().startswith("# SYNTHETIC DATA test")
@@ -218,20 +275,20 @@ def test_run_writes_consistent_outputs(tmp_path):
         ["permutations", "level", "fdr", "emergence_threshold", "min_effect"]
     ].drop_duplicates().values.tolist() == [[200, 0.95, 0.05, "auto", 0.05]]
     assert out["figure_csv"].read_text().startswith("# SYNTHETIC DATA test")
-    # rule figure_null draws it, the same bytes every time
-    figures = [[tmp_path / f"null{i}.png", tmp_path / f"null{i}.pdf"] for i in range(2)]
+    # rule figure_trend draws it, the same bytes every time
+    figures = [[tmp_path / f"trend{i}.png", tmp_path / f"trend{i}.pdf"] for i in range(2)]
     for figure in figures:
-        draw_null(data=out["figure_csv"], metrics=metrics, figure=figure, label="SYNTHETIC DATA test", synthetic=True)
+        draw_trend(data=out["figure_csv"], metrics=metrics, figure=figure, label="SYNTHETIC DATA test", synthetic=True)
     assert figures[0][0].stat().st_size > 0
     assert [f.read_bytes() for f in figures[0]] == [f.read_bytes() for f in figures[1]]
 
 
 def test_figure_of_a_table_without_curves_is_a_message(tmp_path):
     # only (total) rows: nothing to plot per metric -> a figure that says so, not an error
-    data = tmp_path / "null.csv"
+    data = tmp_path / "trend.csv"
     data.write_text("# x\nscope,metric,name,observed_emergent\npreferred,(total),All metrics,0\n")
     (tmp_path / "metrics.yaml").write_text("{}\n")
-    draw_null(data=data, metrics=tmp_path / "metrics.yaml", figure=[tmp_path / "f.png"], label="x", synthetic=False)
+    draw_trend(data=data, metrics=tmp_path / "metrics.yaml", figure=[tmp_path / "f.png"], label="x", synthetic=False)
     assert (tmp_path / "f.png").stat().st_size > 0
 
 

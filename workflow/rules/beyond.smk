@@ -1,6 +1,7 @@
-# Beyond the paper (issue 7): "is it emergent?" as a tested claim. A permutation null with FDR
-# control, a bootstrap over tasks, the threshold/min_effect sweep, agreement with human judgement
-# (Wei et al. 2022, App. E), the Mirage toy model, and their headline numbers (beyond_summary.json).
+# Beyond the paper (issue 7): the Mirage screen put to tests. A permutation trend test ("does
+# performance depend on scale?", not sharpness) with FDR control, a bootstrap over tasks, the
+# threshold/min_effect sweep, agreement with human judgement (Wei et al. 2022, App. E), the Mirage
+# toy model, and their headline numbers (beyond_summary.json).
 # Each analysis rule writes its tables and the CSV of exactly the numbers its figure shows; a
 # figure_* rule draws that CSV, so editing figures.formats reruns only the drawing (issue 6).
 
@@ -9,62 +10,62 @@
 TOY_LABEL = "Mirage mathematical model (closed form, no data)"
 
 
-rule null_model:
+rule trend_test:
     input:
         curves=rules.build_curves.output.curves,
         emergence=rules.emergence_scores.output.table,
         metrics=METRICS_FILE,
-        lib=lib_inputs("null_model"),
+        lib=lib_inputs("trend_test"),
     output:
-        pvalues=f"results/{RUN}/null_pvalues.parquet",
+        pvalues=f"results/{RUN}/trend_pvalues.parquet",
         table_csv=report(
-            f"results/{RUN}/tables/null_by_metric.csv",
-            caption="../report/null_by_metric.rst",
+            f"results/{RUN}/tables/trend_by_metric.csv",
+            caption="../report/trend_by_metric.rst",
             category="Beyond the paper",
-            subcategory="Permutation null",
+            subcategory="Trend test",
         ),
-        table_tex=f"results/{RUN}/tables/null_by_metric.tex",
-        figure_csv=f"results/{RUN}/figures/null_observed_vs_expected.csv",
+        table_tex=f"results/{RUN}/tables/trend_by_metric.tex",
+        figure_csv=f"results/{RUN}/figures/trend_observed_vs_expected.csv",
     log:
-        f"results/{RUN}/logs/null_model.log",
+        f"results/{RUN}/logs/trend_test.log",
     benchmark:
-        f"results/{RUN}/benchmarks/null_model.tsv"
+        f"results/{RUN}/benchmarks/trend_test.tsv"
     conda:
         "../../environment.yml"
     params:
-        permutations=config["null"]["permutations"],
-        seed=config["null"]["seed"],
-        fdr=config["null"]["fdr"],
-        level=config["null"]["level"],
+        permutations=config["trend"]["permutations"],
+        seed=config["trend"]["seed"],
+        fdr=config["trend"]["fdr"],
+        level=config["trend"]["level"],
         min_effect=config["min_effect"],
         emergence_threshold=config["emergence_threshold"],
         label=DATA_LABEL,
     script:
-        "../../scripts/null_model.py"
+        "../../scripts/trend_test.py"
 
 
-rule figure_null:
+rule figure_trend:
     input:
-        data=rules.null_model.output.figure_csv,
+        data=rules.trend_test.output.figure_csv,
         metrics=METRICS_FILE,
-        lib=lib_inputs("figure_null"),
+        lib=lib_inputs("figure_trend"),
     output:
         figure=figure_report(
-            "null_observed_vs_expected",
+            "trend_observed_vs_expected",
             category="Beyond the paper",
-            subcategory="Permutation null",
+            subcategory="Trend test",
         ),
     log:
-        f"results/{RUN}/logs/figure_null.log",
+        f"results/{RUN}/logs/figure_trend.log",
     benchmark:
-        f"results/{RUN}/benchmarks/figure_null.tsv"
+        f"results/{RUN}/benchmarks/figure_trend.tsv"
     conda:
         "../../environment.yml"
     params:
         label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_null.py"
+        "../../scripts/figure_trend.py"
 
 
 rule bootstrap_tasks:
@@ -72,6 +73,7 @@ rule bootstrap_tasks:
         emergence=rules.emergence_scores.output.table,
         scores=f"results/{RUN}/scores.parquet",
         annotations=config["annotations"],
+        task_metadata=config["task_metadata"],
         metrics=METRICS_FILE,
         lib=lib_inputs("bootstrap_tasks"),
     output:
@@ -152,6 +154,11 @@ rule threshold_sensitivity:
         min_effects=config["sensitivity"]["min_effects"],
         few_metrics_max_fraction=config["sensitivity"]["few_metrics_max_fraction"],
         headline_share_min=config["sensitivity"]["headline_share_min"],
+        paper_metrics_with_emergence=config["sensitivity"][
+            "paper_metrics_with_emergence"
+        ],
+        paper_preferred_metrics=config["sensitivity"]["paper_preferred_metrics"],
+        paper_headline_share_min=config["sensitivity"]["paper_headline_share_min"],
         emergence_threshold=config["emergence_threshold"],
         min_effect=config["min_effect"],
         label=DATA_LABEL,
@@ -187,6 +194,7 @@ rule human_agreement:
     input:
         emergence=rules.emergence_scores.output.table,
         classes=config["agreement"]["classes"],
+        annotations=config["annotations"],
         lib=lib_inputs("human_agreement"),
     output:
         table_csv=report(
@@ -212,6 +220,7 @@ rule human_agreement:
     params:
         emergent_classes=config["agreement"]["emergent_classes"],
         not_emergent_classes=config["agreement"]["not_emergent_classes"],
+        scale=config["scale"],
         label=DATA_LABEL,
     script:
         "../../scripts/human_agreement.py"
@@ -300,7 +309,7 @@ rule figure_toy:
 
 rule beyond_summary:
     input:
-        null=rules.null_model.output.table_csv,
+        trend=rules.trend_test.output.table_csv,
         bootstrap=rules.bootstrap_tasks.output.table_csv,
         grid=rules.threshold_sensitivity.output.grid_table,
         agreement=rules.human_agreement.output.table_csv,
@@ -325,7 +334,7 @@ rule beyond_summary:
 
 
 BEYOND_FIGURES = [
-    "null_observed_vs_expected",
+    "trend_observed_vs_expected",
     "emergent_share_bootstrap",
     "threshold_sensitivity",
     "agreement",
@@ -334,10 +343,10 @@ BEYOND_FIGURES = [
 
 ALL_TARGETS += [
     f"results/{RUN}/beyond_summary.json",
-    f"results/{RUN}/null_pvalues.parquet",
+    f"results/{RUN}/trend_pvalues.parquet",
     *[
         f"results/{RUN}/tables/{name}.{ext}"
-        for name in ("null_by_metric", "bootstrap_by_metric", "agreement_confusion")
+        for name in ("trend_by_metric", "bootstrap_by_metric", "agreement_confusion")
         for ext in ("csv", "tex")
     ],
     f"results/{RUN}/tables/threshold_sensitivity.csv",

@@ -189,3 +189,23 @@ def test_run_writes_tables_and_figure(tmp_path):
         draw_agreement(data=out["figure_csv"], figure=figure, label="SYNTHETIC DATA test", synthetic=True)
     assert figures[0][0].stat().st_size > 0
     assert [f.read_bytes() for f in figures[0]] == [f.read_bytes() for f in figures[1]]
+
+
+def test_no_scale_matched_rows_on_an_axis_that_is_not_a_parameter_count(tmp_path):
+    # scale = training_step: "540B" cannot be compared with checkpoints, so only the all-tasks rows
+    emergence().to_parquet(tmp_path / "e.parquet")
+    classes().to_csv(tmp_path / "classes.csv", index=False)
+    annotations().to_csv(tmp_path / "ann.csv", index=False)
+    out = {name: tmp_path / f"{name}.csv" for name in ("table_csv", "tasks_csv", "figure_csv")}
+    run(
+        emergence=tmp_path / "e.parquet",
+        classes=str(tmp_path / "classes.csv"),
+        annotations=str(tmp_path / "ann.csv"),
+        table_tex=tmp_path / "c.tex",
+        **out,
+        emergent_classes=POS,
+        not_emergent_classes=NEG,
+        scale="training_step",
+        label="x",
+    )
+    assert read_csv(out["table_csv"])["comparison"].unique().tolist() == ["all tasks"]

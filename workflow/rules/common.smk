@@ -45,13 +45,12 @@ def lib_inputs(script: str) -> list[str]:
     return list(lib_files(root / "scripts" / f"{script}.py", root))
 
 
-def metric_pairs_inputs(wildcards) -> dict[str, str | list[str]]:
+def metric_pairs_inputs(wildcards) -> dict[str, str]:
     """Rule metric_pairs' inputs, plus verdicts.parquet once rule curve_verdicts exists (workflow/rules/verdicts.smk)."""
     inputs = {
         "emergence": f"results/{RUN}/emergence.parquet",
         "scores": f"results/{RUN}/scores.parquet",
         "metrics": METRICS_FILE,
-        "lib": lib_inputs("metric_pairs"),
     }
     if "curve_verdicts" in {r.name for r in workflow.rules}:
         inputs["verdicts"] = f"results/{RUN}/verdicts.parquet"

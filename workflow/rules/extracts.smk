@@ -10,6 +10,8 @@ if config["source"] in EXTRACT_SOURCES:
 
         # extracts.path is the download cache: fetch each pinned file from GitHub (verified).
         rule fetch_extracts:
+            input:
+                lib=lib_inputs("fetch_extracts"),
             output:
                 files=EXTRACT_FILES,
             log:
@@ -64,6 +66,7 @@ if config["source"] in EXTRACT_SOURCES:
     rule metric_pairs:
         input:
             unpack(metric_pairs_inputs),
+            lib=lib_inputs("metric_pairs"),
         output:
             table=report(
                 f"results/{RUN}/tables/metric_pairs.csv",

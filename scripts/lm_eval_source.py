@@ -264,6 +264,8 @@ def run(
     label: str,
     max_file_mb: float = 25,
 ) -> None:
+    if Path(root).is_file():  # the download listing of rule fetch_lm_eval: its folder holds the files
+        root = str(Path(root).parent)
     paths = find_results_files(root)
     logger.info("reading %d JSON file(s) under %s", len(paths), root)
     table = load_models(models)

@@ -144,6 +144,19 @@ def check_extracts_config(config: dict[str, Any], schema: dict[str, Any]) -> Non
         )
 
 
+LM_EVAL_CACHE = "results/.cache/lm_eval"
+"""lm_eval.path's default: the download cache, filled from lm_eval.github by rule fetch_lm_eval."""
+
+
+def lm_eval_root(config: dict[str, Any]) -> tuple[str, bool]:
+    """(folder the harness files are read from, whether rule fetch_lm_eval downloads them there)."""
+    lm = config["lm_eval"]
+    if Path(lm["path"]) != Path(LM_EVAL_CACHE):
+        return lm["path"], False
+    gh = lm["github"]
+    return f"{LM_EVAL_CACHE}/{repo_slug(gh['repo'])}/{gh['commit']}", True
+
+
 def check_lm_eval_config(config: dict[str, Any], schema: dict[str, Any]) -> None:
     """source=lm_eval needs a folder; scale training_step/tokens needs source=lm_eval (only it has checkpoints)."""
     if config.get("scale") in ("training_step", "tokens") and config.get("source") != "lm_eval":
@@ -155,7 +168,7 @@ def check_lm_eval_config(config: dict[str, Any], schema: dict[str, Any]) -> None
         return
     defaults = schema["properties"]["lm_eval"]["properties"]
     path = (config.get("lm_eval") or {}).get("path", defaults["path"]["default"])
-    if not Path(path).is_dir():
+    if Path(path) != Path(LM_EVAL_CACHE) and not Path(path).is_dir():
         raise ConfigError(
             f"config key 'lm_eval.path': {path!r} is not a folder (relative to the working directory {Path.cwd()}); "
             "point it at a folder of lm-evaluation-harness results files"
@@ -182,8 +195,9 @@ def run_name(config: dict[str, Any], commit: str | None = None) -> str:
     if source == "sample":
         return "sample" if config["sample"]["scale"] == "small" else "sample-full"
     if source == "lm_eval":
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(config["lm_eval"]["path"]).resolve().name)
-        return f"lm-eval-{name}"
+        root, fetch = lm_eval_root(config)
+        name = config["lm_eval"]["github"]["repo"].split("/")[-1] if fetch else Path(root).resolve().name
+        return f"lm-eval-{re.sub(r'[^A-Za-z0-9._-]', '_', name)}"
     if source == "extracts":
         use = extracts_use(config)
         return "extracts" if set(use) == set(ENTRIES) else "extracts-" + "-".join(sorted(use))
@@ -202,7 +216,13 @@ def data_label(config: dict[str, Any], commit: str | None = None) -> str:
     if source in EXTRACT_SOURCES:
         return extracts_label(entries(extracts_use(config)))
     if source == "lm_eval":
-        return f"real scores, lm-evaluation-harness results: files under {config['lm_eval']['path']}"
+        root, fetch = lm_eval_root(config)
+        if fetch:
+            gh = config["lm_eval"]["github"]
+            where = f"{gh['repo']} at commit {gh['commit']}"
+        else:
+            where = f"files under {root}"
+        return f"real scores, lm-evaluation-harness results: {where}"
     return f"BIG-bench results ({source})"
 
 

@@ -16,7 +16,7 @@ from scripts.figure_lm_eval_pairs import pair_es, size_value
 from scripts.lib.io import parquet_label, read_csv
 from scripts.lib.lm_eval_results import LmEvalFileError
 from scripts.lib.scores_schema import BAD_FILE_COLUMNS, COLUMNS, NOISE_COLUMNS
-from scripts.lib.workflow_config import ConfigError, check_config, data_label, run_name
+from scripts.lib.workflow_config import ConfigError, check_config, data_label, lm_eval_root, run_name
 from scripts.lm_eval_source import OUTPUT_COLUMNS, check_directions, load_models, mark_preferred, run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,6 +214,18 @@ def test_config_run_name_label_and_scale_checks(tmp_path, monkeypatch):
         check_config({"source": "lm_eval", "lm_eval": {"path": "nowhere"}}, SCHEMA)
     with pytest.raises(ConfigError, match="needs source=lm_eval"):
         check_config({"source": "sample", "scale": "training_step"}, SCHEMA)
+
+
+def test_the_default_path_is_the_download_cache_of_the_pinned_folder():
+    sha = "a19eecb807ec2c79a39ebf18108816e6ffffc1d5"
+    config = {
+        "source": "lm_eval",
+        "lm_eval": {"path": "results/.cache/lm_eval", "github": {"repo": "EleutherAI/pythia", "commit": sha}},
+    }
+    assert lm_eval_root(config) == (f"results/.cache/lm_eval/EleutherAI__pythia/{sha}", True)
+    assert run_name(config) == "lm-eval-pythia"
+    assert data_label(config) == f"real scores, lm-evaluation-harness results: EleutherAI/pythia at commit {sha}"
+    check_config(config, SCHEMA)  # no folder needed yet: rule fetch_lm_eval makes it
 
 
 def test_built_in_model_table_is_consistent():

@@ -13,6 +13,7 @@ from scripts.lib.workflow_config import (
     data_label,
     extracts_use,
     is_commit_sha,
+    lm_eval_root,
     load_schema,
     pipeline_version,
     repo_slug,
@@ -97,7 +98,7 @@ elif config["source"] in EXTRACT_SOURCES:
     SNAPSHOT = config["extracts"]["path"]
 elif config["source"] == "lm_eval":
     # Not a BIG-bench tree: a folder of harness results files (rule lm_eval_source, docs/lm-eval.md).
-    SNAPSHOT = config["lm_eval"]["path"]
+    SNAPSHOT, LM_EVAL_FETCH = lm_eval_root(config)
 else:
     SNAPSHOT = f"results/.cache/github/{REPO_SLUG}/{COMMIT}"
 

@@ -6,9 +6,37 @@
 
 if config["source"] == "lm_eval":
 
+    if LM_EVAL_FETCH:
+
+        # lm_eval.path is the download cache: fetch lm_eval.github's files (verified, resumable).
+        rule fetch_lm_eval:
+            input:
+                lib=lib_inputs("fetch_lm_eval"),
+            output:
+                listing=f"{SNAPSHOT}/.download.csv",
+            log:
+                f"results/{RUN}/logs/fetch_lm_eval.log",
+            benchmark:
+                f"results/{RUN}/benchmarks/fetch_lm_eval.tsv"
+            retries: 2
+            conda:
+                "../../environment.yml"
+            params:
+                repo=config["lm_eval"]["github"]["repo"],
+                commit=config["lm_eval"]["github"]["commit"],
+                patterns=config["lm_eval"]["github"]["patterns"],
+                api_url=config["github"]["api_url"],
+                raw_url=config["github"]["raw_url"],
+                workers=config["github"]["workers"],
+                timeout_s=config["github"]["timeout_s"],
+                retries=config["github"]["retries"],
+            script:
+                "../../scripts/fetch_lm_eval.py"
+
     rule lm_eval_source:
         input:
-            root=SNAPSHOT,
+            # the folder, or (downloaded) the listing inside it
+            root=rules.fetch_lm_eval.output.listing if LM_EVAL_FETCH else SNAPSHOT,
             models=config["lm_eval"]["models"],
             metrics=METRICS_FILE,
             lib=lib_inputs("lm_eval_source"),

@@ -144,7 +144,7 @@ def curve_table(emergence: pd.DataFrame, stats: pd.DataFrame, ok: np.ndarray, *,
     return out[CURVE_COLUMNS].sort_values("curve_id", kind="stable").reset_index(drop=True)
 
 
-def null_by_metric(
+def trend_by_metric(
     groups: pd.DataFrame,
     counts: np.ndarray,
     weights: np.ndarray,
@@ -269,7 +269,7 @@ def run(
         raise ValueError(f"{emergence}: {int(mismatch.sum())} curves' ES differ from the trend test kernel's")
     per_curve = curve_table(scored, stats, ok, fdr=float(fdr))
     table = sort_table(
-        null_by_metric(groups, counts, weights, per_curve, permutations=int(permutations), level=float(level))
+        trend_by_metric(groups, counts, weights, per_curve, permutations=int(permutations), level=float(level))
     )
     named = with_metric_names(table, facts)
     named.loc[named["metric"] == TOTAL, "name"] = "All metrics"

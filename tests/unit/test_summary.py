@@ -81,7 +81,7 @@ def tables(tmp_path: Path) -> dict[str, str]:
 def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "summary.json"
     beyond, vision = tmp_path / "beyond.json", tmp_path / "vision.json"
-    beyond.write_text(json.dumps({"data_label": LABEL, "n_emergent_surviving_fdr": 1}))
+    beyond.write_text(json.dumps({"data_label": LABEL, "n_screened_with_trend": 1}))
     vision.write_text(json.dumps({"vision": {"classifier": {"es": 3.0}}}))
     summary.run(
         beyond=str(beyond),
@@ -137,6 +137,6 @@ def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> N
     assert (data["n_files"], data["n_families"], data["n_tasks"]) == (3, 2, 4)
     assert data["synthetic"] is True and data["commit"] is None
     # The issue-7 and vision headline files are merged whole (the beyond label is not repeated).
-    assert data["beyond"] == {"n_emergent_surviving_fdr": 1}
+    assert data["beyond"] == {"n_screened_with_trend": 1}
     assert data["vision"] == {"classifier": {"es": 3.0}}
     assert data["annotated_cases_total"] == data["annotated_cases_found"] + data["annotated_cases_missing"] == 5

@@ -19,11 +19,12 @@ include: "workflow/rules/lm_eval.smk"
 include: "workflow/rules/emergence.smk"
 include: "workflow/rules/tally.smk"
 include: "workflow/rules/figures.smk"
-include: "workflow/rules/summary.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/vision.smk"
 include: "workflow/rules/beyond.smk"
 include: "workflow/rules/verdicts.smk"
+include: "workflow/rules/metric_pairs.smk"
+include: "workflow/rules/summary.smk"
 # Keep last: it lists the report() outputs of every rule included above.
 include: "workflow/rules/run_readme.smk"
 

@@ -103,6 +103,8 @@ def run(
     scores: str,
     beyond: str,
     vision: str,
+    verdicts: str,
+    metric_pairs: str,
     summary: str,
     synthetic: bool,
     source: str,
@@ -138,6 +140,10 @@ def run(
         # (vision models) write their own headline files from their tables; merged here whole.
         "beyond": {k: v for k, v in read_json(beyond).items() if k != "data_label"},
         "vision": read_json(vision)["vision"],
+        # The tested verdicts (sharp against noise, unpredictable from smaller models) and the
+        # same-outputs metric pairs, each from its own rule's headline file.
+        "verdicts": {k: v for k, v in read_json(verdicts).items() if k != "data_label"},
+        "metric_pairs": {k: v for k, v in read_json(metric_pairs).items() if k != "data_label"},
     }
     write_json(summary, data)
     logger.info("%s; %s", numbers["headline_preferred_metrics"], numbers["headline_annotated_share"])

@@ -83,9 +83,14 @@ def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> N
     beyond, vision = tmp_path / "beyond.json", tmp_path / "vision.json"
     beyond.write_text(json.dumps({"data_label": LABEL, "n_screened_with_trend": 1}))
     vision.write_text(json.dumps({"vision": {"classifier": {"es": 3.0}}}))
+    verdicts, pairs = tmp_path / "verdicts.json", tmp_path / "pairs.json"
+    verdicts.write_text(json.dumps({"data_label": LABEL, "headline_sharp": "1 of 2 screened curves are sharp"}))
+    pairs.write_text(json.dumps({"level": 0.95, "sources": {}, "headlines": ["no pair"]}))
     summary.run(
         beyond=str(beyond),
         vision=str(vision),
+        verdicts=str(verdicts),
+        metric_pairs=str(pairs),
         preferred=tables["preferred_csv"],
         every=tables["all_csv"],
         annotated=tables["annotated_csv"],
@@ -139,4 +144,6 @@ def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> N
     # The issue-7 and vision headline files are merged whole (the beyond label is not repeated).
     assert data["beyond"] == {"n_screened_with_trend": 1}
     assert data["vision"] == {"classifier": {"es": 3.0}}
+    assert data["verdicts"] == {"headline_sharp": "1 of 2 screened curves are sharp"}
+    assert data["metric_pairs"] == {"level": 0.95, "sources": {}, "headlines": ["no pair"]}
     assert data["annotated_cases_total"] == data["annotated_cases_found"] + data["annotated_cases_missing"] == 5

@@ -46,18 +46,6 @@ def lib_inputs(script: str) -> list[str]:
     return list(lib_files(root / "scripts" / f"{script}.py", root))
 
 
-def metric_pairs_inputs(wildcards) -> dict[str, str]:
-    """Rule metric_pairs' inputs, plus verdicts.parquet once rule curve_verdicts exists (workflow/rules/verdicts.smk)."""
-    inputs = {
-        "emergence": f"results/{RUN}/emergence.parquet",
-        "scores": f"results/{RUN}/scores.parquet",
-        "metrics": METRICS_FILE,
-    }
-    if "curve_verdicts" in {r.name for r in workflow.rules}:
-        inputs["verdicts"] = f"results/{RUN}/verdicts.parquet"
-    return inputs
-
-
 def _resolve_commit() -> str | None:
     """The commit sha a github run reads (resolved at DAG-build time, then cached under results/.cache/github/)."""
     if config["source"] != "github":

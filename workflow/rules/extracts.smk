@@ -62,32 +62,6 @@ if config["source"] in EXTRACT_SOURCES:
         script:
             "../../scripts/extracts_source.py"
 
-    # Mirage's prediction on the same outputs: the screen under a sharp and a continuous metric.
-    rule metric_pairs:
-        input:
-            unpack(metric_pairs_inputs),
-            lib=lib_inputs("metric_pairs"),
-        output:
-            table=report(
-                f"results/{RUN}/tables/metric_pairs.csv",
-                caption="../report/metric_pairs.rst",
-                category="Tables",
-            ),
-            tex=f"results/{RUN}/tables/metric_pairs.tex",
-            cases=f"results/{RUN}/tables/metric_pairs_cases.csv",
-            summary_json=f"results/{RUN}/metric_pairs_summary.json",
-        log:
-            f"results/{RUN}/logs/metric_pairs.log",
-        benchmark:
-            f"results/{RUN}/benchmarks/metric_pairs.tsv"
-        conda:
-            "../../environment.yml"
-        params:
-            source=config["source"],
-            label=DATA_LABEL,
-        script:
-            "../../scripts/metric_pairs.py"
-
     rule figure_fig6_real:
         input:
             emergence=f"results/{RUN}/emergence.parquet",
@@ -115,9 +89,6 @@ if config["source"] in EXTRACT_SOURCES:
     ALL_TARGETS += [
         f"results/{RUN}/tables/extracts_models.csv",
         f"results/{RUN}/tables/extracts_overlap.csv",
-        f"results/{RUN}/tables/metric_pairs.csv",
-        f"results/{RUN}/tables/metric_pairs.tex",
-        f"results/{RUN}/metric_pairs_summary.json",
         *expand(
             f"results/{RUN}/figures/fig6_real_models.{{fmt}}",
             fmt=config["figures"]["formats"],

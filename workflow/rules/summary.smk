@@ -10,8 +10,10 @@ rule summary:
         missing=rules.tally_metrics.output.annotated_missing,
         manifest=f"results/{RUN}/manifest.csv",
         scores=f"results/{RUN}/scores.parquet",
-        beyond=f"results/{RUN}/beyond_summary.json",
-        vision=f"results/{RUN}/vision_summary.json",
+        beyond=rules.beyond_summary.output.summary,
+        vision=rules.vision_scores.output.summary,
+        verdicts=rules.curve_verdicts.output.summary,
+        metric_pairs=rules.metric_pairs.output.summary_json,
         lib=lib_inputs("summary"),
     output:
         summary=report(

@@ -150,6 +150,8 @@ def reproduce_command(provenance: dict[str, Any], defaults: dict[str, Any]) -> l
     lines = []
     version = str(provenance.get("pipeline_version", ""))
     if version and not version.startswith("unknown"):
+        if version.endswith("-dirty"):
+            lines.append("# the run's checkout had uncommitted changes: this is the nearest commit")
         lines.append(f"git checkout {version.removesuffix('-dirty')}")
     lines.append(f"snakemake --cores 8 --config {settings}")
     return lines

@@ -13,6 +13,7 @@ from scripts.lib.io import write_json
 from scripts.lib.report_index import report_outputs
 
 SHA = "a" * 40
+DIRTY = "# the run's checkout had uncommitted changes: this is the nearest commit"
 DEFAULTS = {
     "source": "github",
     "run_name": "",
@@ -100,10 +101,11 @@ def test_intervals_pair_each_ci_low_with_its_ci_high_and_value() -> None:
 @pytest.mark.parametrize(
     ("provenance", "expected"),
     [
-        (_provenance("sample"), ["git checkout v1-2-gabc", "snakemake --cores 8 --config source=sample"]),
+        (_provenance("sample"), [DIRTY, "git checkout v1-2-gabc", "snakemake --cores 8 --config source=sample"]),
         (
             _provenance("excerpt", excerpt={"path": "/data/x y"}, families=["BIG-G T=0"]),
             [
+                DIRTY,
                 "git checkout v1-2-gabc",
                 "snakemake --cores 8 --config source=excerpt excerpt='{path: /data/x y}' families='[BIG-G T=0]'",
             ],
@@ -111,7 +113,7 @@ def test_intervals_pair_each_ci_low_with_its_ci_high_and_value() -> None:
         # A github run is pinned to the commit it resolved, not to the moving branch it named.
         (
             _provenance("github"),
-            ["git checkout v1-2-gabc", f"snakemake --cores 8 --config source=github github='{{ref: {SHA}}}'"],
+            [DIRTY, "git checkout v1-2-gabc", f"snakemake --cores 8 --config source=github github='{{ref: {SHA}}}'"],
         ),
     ],
 )

@@ -20,12 +20,16 @@ Everything is numpy over (curves x orderings x points) blocks of at most `chunk_
 """
 
 import itertools
+import logging
 import math
 
 import numpy as np
 import pandas as pd
 
 from scripts.lib.emergence import TIE_TOLERANCE, above_threshold, es_matrix
+from scripts.lib.progress import meter
+
+logger = logging.getLogger(__name__)
 
 CHUNK_ELEMENTS = 4_000_000
 """Values in one (curves x orderings x points) block; bounds memory (~32 MB per float array)."""
@@ -106,6 +110,7 @@ def permutation_null(
     n_points = emergence["n_points"].to_numpy()
     ids = emergence["curve_id"].to_numpy()
     thresholds = emergence["threshold"].to_numpy(dtype=float)
+    bar = meter(total=n_curves, desc="trend test", unit="curve", logger=logger)
     for n in (int(v) for v in np.unique(n_points)):
         rows = np.flatnonzero(n_points == n)
         y_all = curve_matrix(points, ids[rows], n)
@@ -127,6 +132,8 @@ def permutation_null(
             out["exceed_any_effect"][block] = stats["exceed"]
             out["null_es_q95"][block] = stats["q95"]
             counts += weights[:, block] @ above_threshold(drawn, thresholds[block][:, None])
+            bar.update(len(block), note=f"{n}-point curves")
+    bar.close()
     frame = pd.DataFrame(out, index=emergence.index)
     frame["p_value"] = np.where(
         frame["p_exact"], frame["n_ge"] / frame["n_orderings"], (1.0 + frame["n_ge"]) / (1.0 + permutations)

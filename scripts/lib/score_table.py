@@ -1,4 +1,4 @@
-"""Helpers on the tidy score table shared by every source (parse_scores, excerpt_source) and the tallies.
+"""Helpers on the tidy score table shared by every source (parse, extracts, lm_eval) and the tallies.
 
 Not a rule script (no run()): pure functions over data frames, imported by the rule scripts.
 

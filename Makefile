@@ -59,7 +59,7 @@ dag: venv  ## the rule graph as results/rulegraph.svg (needs graphviz's dot)
 	$(SMK) --config source=sample --rulegraph | dot -Tsvg > results/rulegraph.svg
 
 # The README's pictures: three figures of the real-data excerpt run, and the rule graph.
-IMAGES := fig5c_emergent_share_by_metric fig5a_emergence_by_preferred_metric null_observed_vs_expected
+IMAGES := fig5c_emergent_share_by_metric fig5a_emergence_by_preferred_metric trend_observed_vs_expected
 
 images: venv  ## docs/img/: the rule graph (needs graphviz) and three figures of the real-data excerpt run
 	mkdir -p results docs/img
@@ -67,7 +67,7 @@ images: venv  ## docs/img/: the rule graph (needs graphviz) and three figures of
 	$(BIN)/python -m scripts.lib.rulegraph results/rulegraph.raw.dot docs/img/rulegraph.dot
 	tred docs/img/rulegraph.dot > results/rulegraph.tred.dot  # drawn as its transitive reduction: direct needs only
 	dot -Tsvg -o docs/img/rulegraph.svg results/rulegraph.tred.dot
-	$(SMK) --cores $(CORES) $(IMAGES:%=results/excerpt/figures/%.png) --config source=excerpt
+	$(SMK) --cores $(CORES) $(IMAGES:%=results/excerpt/figures/%.png) --config source=excerpt extracts='{path: ../shared/data}'
 	cp $(IMAGES:%=results/excerpt/figures/%.png) docs/img/
 
 bench: venv  ## time parse, scoring and the whole DAG at full BIG-bench scale (results/bench/; docs/performance.md)

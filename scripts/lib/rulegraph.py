@@ -14,8 +14,9 @@ import sys
 
 from scripts.lib.io import write_text
 
-NODE = re.compile(r'^\s*(\d+)\s*\[\s*label\s*=\s*"([^"]+)"')
-EDGE = re.compile(r"^\s*(\d+)\s*->\s*(\d+)\s*;?\s*$")
+# Snakemake's form (`3[label = "rule", ...]`, `3 -> 0`) and the canonical one (`"rule";`, `"a" -> "b";`).
+NODE = re.compile(r'^\s*(?:(\d+)\s*\[\s*label\s*=\s*"([^"]+)"|"([^"]+)";\s*$)')
+EDGE = re.compile(r'^\s*(?:(\d+)\s*->\s*(\d+)|"([^"]+)"\s*->\s*"([^"]+)")\s*;?\s*$')
 HEADER = """digraph snakemake_dag {
     graph[bgcolor=white, margin=0, rankdir=LR];
     node[shape=box, style=rounded, fontname=sans, fontsize=10, penwidth=2, color="0.58 0.6 0.85"];
@@ -24,14 +25,16 @@ HEADER = """digraph snakemake_dag {
 
 
 def rule_graph(dot: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """(sorted rule names, sorted (upstream, downstream) rule pairs) of a `--rulegraph` DOT text."""
+    """(sorted rule names, sorted (upstream, downstream) rule pairs) of a rule graph DOT text (either form)."""
     labels: dict[str, str] = {}
     pairs: list[tuple[str, str]] = []
     for line in dot.splitlines():
         if node := NODE.match(line):
-            labels[node.group(1)] = node.group(2)
+            number, label, name = node.groups()
+            labels[number or name] = label or name
         elif edge := EDGE.match(line):
-            pairs.append((edge.group(1), edge.group(2)))
+            a, b, name_a, name_b = edge.groups()
+            pairs.append((a or name_a, b or name_b))
     if not labels:
         raise ValueError("no rule nodes in the DOT text: is it the output of `snakemake --rulegraph`?")
     try:

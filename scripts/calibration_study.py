@@ -11,8 +11,7 @@ p_sharp <= level (false-positive rate on smooth shapes, power on jumps; Monte-Ca
 for both statistics (lr, es), and the backtest's one-sided coverage on smooth shapes.
 
 Inputs: task_metadata. Outputs: tables/calibration.{csv,tex}, figures/calibration.csv.
-Params: reps, draws, seed, n_quantiles, level, stop_after, min_width_decades, holdout, alpha,
-backtest_draws, label.
+Params: reps, draws, seed, n_quantiles, level, stop_after, min_width_decades, holdout, alpha, label.
 """
 
 import logging
@@ -76,7 +75,6 @@ def calibrate(
     min_width: float,
     holdout: int,
     alpha: float,
-    backtest_draws: int,
 ) -> pd.DataFrame:
     """One row per (ladder, n_examples, shape, statistic): rejection rate, its MC SE, backtest coverage."""
     rows = []
@@ -88,9 +86,7 @@ def calibrate(
                 rng = np.random.default_rng([seed, li, ni, si])
                 st = simulate(x, shape(name, x, n), int(n), reps, rng)
                 bounds = np.tile([0.0, 1.0], (reps, 1))
-                bt = backtest_stack(
-                    st, bounds, holdout=holdout, min_width=min_width, draws=backtest_draws, alpha=alpha, seed=seed
-                )
+                bt = backtest_stack(st, bounds, holdout=holdout, min_width=min_width, alpha=alpha)
                 covered = float(np.mean(st.y[:, -1] <= bt["upper"].to_numpy()))
                 for stat in STATISTICS:
                     res = p_sharp_stack(
@@ -147,7 +143,6 @@ def run(
     min_width_decades: float,
     holdout: int,
     alpha: float,
-    backtest_draws: int,
     label: str,
 ) -> None:
     meta = pd.read_csv(task_metadata)
@@ -165,7 +160,6 @@ def run(
         min_width=float(min_width_decades),
         holdout=int(holdout),
         alpha=float(alpha),
-        backtest_draws=int(backtest_draws),
     )
     table = table.sort_values(["statistic", "ladder", "n_examples", "shape"], kind="stable").reset_index(drop=True)
     summary = summary_rows(table, float(level))

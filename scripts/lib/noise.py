@@ -54,8 +54,10 @@ def point_sigma(points: pd.DataFrame) -> pd.DataFrame:
 
 def curve_noise_source(curve_id: pd.Series, source: pd.Series) -> pd.Series:
     """Per curve: the points' source when every point has one, else `residual`."""
-    first = source.groupby(curve_id.to_numpy()).agg(lambda s: s.iloc[0] if s.notna().all() else "residual")
-    return first.rename("noise_source")
+    keys = curve_id.to_numpy()
+    known = source.notna().groupby(keys).all()
+    first = source.groupby(keys).first()
+    return first.where(known, "residual").rename("noise_source")
 
 
 def pooled_residual_sigma(groups: pd.DataFrame, rss: np.ndarray, df: np.ndarray, *, min_df: int) -> np.ndarray:

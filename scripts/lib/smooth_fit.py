@@ -32,6 +32,8 @@ POWERS = (1 / 3, 1 / 2, 2 / 3, 1.5, 2.0, 3.0)
 """Exponents of the power-law-in-log-N cells ((t - t_min) / span)^k."""
 MIRRORED_POWERS = (1.5, 2.0, 3.0)
 """Exponents of the mirrored cells 1 - ((t_max - t) / span)^k (concave, saturating)."""
+MID_CENTRED_MAX = 2.5
+"""Smooth sigmoid widths (units of min_width) up to this one are also centred at the gaps' midpoints."""
 CENTRES_PER_WIDTH = 8.0
 """Logistic centres per width W along the axis (a step of W / 8 decades)."""
 
@@ -52,33 +54,34 @@ class Cells:
     span: np.ndarray
     smooth: np.ndarray
     """(K,) True for the cells of the smooth family (H0)."""
+    boundary: np.ndarray
+    """(K,) True for the sharpest smooth cells (sigmoids exactly min_width wide): H0's boundary."""
 
     def basis(self, t: np.ndarray) -> np.ndarray:
-        """g_k evaluated at t (C, m) -> (C, K, m)."""
+        """g_k evaluated at t (C, m) -> (C, K, m); each kind's formula only on its own cells."""
         t = np.asarray(t, dtype=float)[:, None, :]
-        c = self.centre[:, :, None]
-        u = np.clip((t - self.t_min[:, None, None]) / self.span[:, None, None], 0.0, None)
-        v = np.clip((self.t_min[:, None, None] + self.span[:, None, None] - t) / self.span[:, None, None], 0.0, None)
-        kind = self.kind[None, :, None]
-        w = np.where(self.w > 0, self.w, 1.0)[None, :, None]
-        k = self.power[None, :, None]
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            logistic = 0.5 * (1.0 + np.tanh((t - c) / (2.0 * w)))
-            gumbel = np.exp(-np.exp(np.clip(-(t - c) / w, None, 700.0)))
-            gumbel_m = 1.0 - np.exp(-np.exp(np.clip((t - c) / w, None, 700.0)))
-            out = np.select(
-                [
-                    (kind == KIND_LOGISTIC) & (self.w[None, :, None] > 0),
-                    kind == KIND_LOGISTIC,
-                    kind == KIND_LINEAR,
-                    kind == KIND_POWER,
-                    kind == KIND_MIRRORED,
-                    kind == KIND_GUMBEL,
-                    kind == KIND_GUMBEL_MIRRORED,
-                ],
-                [logistic, (t > c).astype(float), t - c, u**k, 1.0 - v**k, gumbel, gumbel_m],
-                default=(t > c).astype(float),
-            )
+        out = np.empty((t.shape[0], len(self.kind), t.shape[2]))
+        for kind in np.unique(self.kind):
+            cols = np.flatnonzero(self.kind == kind)
+            c = self.centre[:, cols, None]
+            w = self.w[None, cols, None]
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                if kind == KIND_LOGISTIC:
+                    safe = np.where(w > 0, w, 1.0)
+                    value = np.where(w > 0, 0.5 * (1.0 + np.tanh((t - c) / (2.0 * safe))), (t > c).astype(float))
+                elif kind == KIND_LINEAR:
+                    value = t - c
+                elif kind in (KIND_POWER, KIND_MIRRORED):
+                    span = self.span[:, None, None]
+                    dist = t - self.t_min[:, None, None] if kind == KIND_POWER else self.t_min[:, None, None] + span - t
+                    value = np.clip(dist / span, 0.0, None) ** self.power[None, cols, None]
+                    if kind == KIND_MIRRORED:
+                        value = 1.0 - value
+                elif kind == KIND_GUMBEL:
+                    value = np.exp(-np.exp(np.clip(-(t - c) / w, None, 700.0)))
+                else:
+                    value = 1.0 - np.exp(-np.exp(np.clip((t - c) / w, None, 700.0)))
+            out[:, cols, :] = value
         return out
 
 
@@ -90,11 +93,17 @@ def build_cells(t: np.ndarray, *, min_width: float) -> Cells:
     span = np.maximum(t[:, -1] - t_min, 1e-9)
     widest = float(span.max())
     kinds, widths, powers, centres = [], [], [], []
+    mids = 0.5 * (t[:, 1:] + t[:, :-1])
     for rel in SMOOTH_WIDTHS:
         big_w = rel * min_width
         m = int(np.clip(np.ceil(CENTRES_PER_WIDTH * (widest + 2 * big_w) / big_w), 5, 160))
         grid = np.linspace(0.0, 1.0, m)
         cs = (t_min - big_w)[:, None] + (span + 2 * big_w)[:, None] * grid[None, :]
+        if rel <= MID_CENTRED_MAX:
+            # Also centred where the narrow cells are (between neighbouring points), so that a
+            # smooth rise centred there is fitted as well by H0 as by the alternative.
+            cs = np.concatenate([cs, mids], axis=1)
+            m = cs.shape[1]
         for kind, unit in (
             (KIND_LOGISTIC, LOGISTIC_10_90),
             (KIND_GUMBEL, GUMBEL_10_90),
@@ -114,13 +123,16 @@ def build_cells(t: np.ndarray, *, min_width: float) -> Cells:
         powers += list(exps)
         centres.append(np.repeat(t_min[:, None], len(exps), axis=1))
     n_smooth = len(kinds)
-    mids = 0.5 * (t[:, 1:] + t[:, :-1])
     for rel in NARROW_WIDTHS:
         kinds += [KIND_LOGISTIC] * (n - 1)
         widths += [rel * min_width / LOGISTIC_10_90] * (n - 1)
         powers += [0.0] * (n - 1)
         centres.append(mids)
     smooth = np.arange(len(kinds)) < n_smooth
+    kind_arr = np.asarray(kinds)
+    sigmoid = np.isin(kind_arr, [KIND_LOGISTIC, KIND_GUMBEL, KIND_GUMBEL_MIRRORED])
+    unit = np.where(kind_arr == KIND_LOGISTIC, LOGISTIC_10_90, GUMBEL_10_90)
+    boundary = smooth & sigmoid & np.isclose(np.asarray(widths) * unit, SMOOTH_WIDTHS[0] * min_width)
     centre = np.concatenate(centres, axis=1)
     assert centre.shape == (n_curves, len(kinds))
     return Cells(
@@ -131,6 +143,7 @@ def build_cells(t: np.ndarray, *, min_width: float) -> Cells:
         t_min=t_min,
         span=span,
         smooth=smooth,
+        boundary=boundary,
     )
 
 
@@ -178,12 +191,16 @@ def best_smooth(proj: np.ndarray, smooth: np.ndarray) -> np.ndarray:
 def sharpness_statistic(proj: np.ndarray, smooth: np.ndarray) -> np.ndarray:
     """Drop in weighted RSS when the best upward narrow cell replaces the best smooth fit (>= 0).
 
-    proj (C, K, ...) -> (C, ...). The likelihood-ratio statistic of "smooth" against "a step or a
-    rise narrower than min_width" under Gaussian noise of known sigma (2 log LR = the RSS drop).
+    proj (..., K) -> (...), cells on the last axis. The likelihood-ratio statistic of "smooth"
+    against "a step or a rise narrower than min_width" under Gaussian noise of known sigma
+    (2 log LR = the RSS drop). Reduces max and min instead of squaring every projection.
     """
-    shape = (1, -1) + (1,) * (proj.ndim - 2)
-    best0 = np.max(np.where(smooth.reshape(shape), proj**2, -np.inf), axis=1)
-    best1 = np.max(np.where(~smooth.reshape(shape), np.clip(proj, 0.0, None) ** 2, -np.inf), axis=1)
+    n_smooth = int(smooth.sum())
+    if not smooth[:n_smooth].all():
+        raise ValueError("smooth cells must come first")
+    s_proj, n_proj = proj[..., :n_smooth], proj[..., n_smooth:]
+    best0 = np.maximum(s_proj.max(axis=-1), -s_proj.min(axis=-1)) ** 2
+    best1 = np.clip(n_proj.max(axis=-1), 0.0, None) ** 2
     return np.clip(best1 - best0, 0.0, None)
 
 

@@ -58,9 +58,7 @@ rule backtest_curves:
         "../../environment.yml"
     params:
         holdout=config["backtest"]["holdout"],
-        draws=config["backtest"]["draws"],
         alpha=config["backtest"]["alpha"],
-        seed=config["backtest"]["seed"],
         min_width_decades=config["sharpness"]["min_width_decades"],
         residual_min_df=config["sharpness"]["residual_min_df"],
         label=DATA_LABEL,
@@ -165,7 +163,6 @@ rule calibration_study:
         min_width_decades=config["sharpness"]["min_width_decades"],
         holdout=config["backtest"]["holdout"],
         alpha=config["backtest"]["alpha"],
-        backtest_draws=config["backtest"]["draws"],
         label=CALIBRATION_LABEL,
     script:
         "../../scripts/calibration_study.py"

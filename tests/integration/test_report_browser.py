@@ -1,9 +1,10 @@
 """The Snakemake report of a sample run, opened in headless Chromium as a reader opens it (issue 17).
 
 Builds report.zip for the session's sample run, unpacks it, opens report.html and checks, through
-the page itself: every figure and table of the run is listed under its category, every image
-loads (naturalWidth > 0), every result links to a file in the archive and has a caption, and the
-console shows no error. Screenshots of the start page, a figure and a table listing are saved in
+the page itself: every figure and table of the run (every report() output the workflow declares,
+as the run's README.md lists them) is listed under its category, every image loads (naturalWidth >
+0) and is byte-identical to the run's file, every result has a caption, and the console shows no
+error. Screenshots of the start page, a figure and a table listing are saved in
 the test's tmp dir (the path is printed; run pytest with -s to see it).
 
 Chromium is driven over its DevTools protocol on a pipe (--remote-debugging-pipe: commands on
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.snakemake_cli import run_snakemake
+from tests.integration.test_run_readme import readme_files
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -193,13 +195,6 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
     devtools.close()
 
 
-def run_outputs(workdir: Path) -> list[str]:
-    """Every figure (PNG, PDF) and table (CSV) the run wrote, as paths relative to the workdir."""
-    run = workdir / RUN_DIR
-    found = [*run.glob("figures/*.png"), *run.glob("figures/*.pdf"), *run.glob("tables/*.csv")]
-    return sorted(str(path.relative_to(workdir)) for path in found)
-
-
 def test_report_lists_every_figure_and_table_and_shows_them(
     sample_run: Path, report_html: Path, browser: DevTools, tmp_path: Path
 ) -> None:
@@ -212,10 +207,10 @@ def test_report_lists_every_figure_and_table_and_shows_them(
 
     results = browser.evaluate("results")
     categories = browser.evaluate("categories")
-    expected = run_outputs(sample_run)
-    assert len(expected) > 20, f"the sample run wrote only {expected}"
+    expected = readme_files(sample_run)  # every report() output the workflow declares
+    assert len(expected) > 20, f"the sample run's README.md lists only {expected}"
     missing = sorted(set(expected) - set(results))
-    assert not missing, f"figures/tables of the run that the report does not list: {missing}"
+    assert not missing, f"outputs of the run that the report does not list: {missing}"
     for path, entry in results.items():
         copy = report_html.parent / entry["data_uri"]
         assert copy.is_file(), f"{path}: the report links to a missing file"

@@ -6,11 +6,14 @@ pooled per (task, subtask, metric)), the best smooth fit (logistic at least `min
 wide, line or power law in log N), and `p_sharp`: the parametric-bootstrap p-value of the
 statistic (`lr`: weighted RSS drop when a narrow upward rise replaces the smooth fit; or `es`,
 the floored emergence score) over up to `draws` curves drawn from the fitted smooth H0 plus noise
-(sequential, Besag-Clifford: stops after `stop_after` exceedances). Benjamini-Hochberg over every
-tested curve gives `q_sharp`; `sharp` = q_sharp <= `fdr`.
+(sequential, Besag-Clifford: stops after `stop_after` exceedances). Every curve gets p_sharp;
+Benjamini-Hochberg over the `fdr_scope` family (`screened`: the curves that pass the Mirage
+screen, the question asked of them; `all`: every curve) gives `q_sharp`; `sharp` = q_sharp <= `fdr`.
+Why not always all: the smallest Monte-Carlo p-value is 1 / (1 + draws), and BH over 33,000
+curves cannot pass any curve unless hundreds sit at that floor.
 
 Inputs: curves.parquet, emergence.parquet. Output: sharpness.parquet (one row per curve).
-Params: min_width_decades, draws, stop_after, seed, statistic, fdr, residual_min_df,
+Params: min_width_decades, draws, stop_after, seed, statistic, fdr, fdr_scope, residual_min_df,
 zero_median_floor (the ES floor of the `es` statistic), label.
 """
 
@@ -44,6 +47,7 @@ def run(
     seed: int,
     statistic: str,
     fdr: float,
+    fdr_scope: str,
     residual_min_df: int,
     zero_median_floor: float,
     label: str,
@@ -60,19 +64,21 @@ def run(
         seed=int(seed),
         statistic=str(statistic),
         fdr=float(fdr),
+        family=scored.set_index("curve_id")["emergent"].astype(bool) if fdr_scope == "screened" else None,
         progress=lambda it, total: progress(it, total=total, desc="sharpness test", unit="stack", logger=logger),
     )
     write_parquet(result.sort_values("curve_id").reset_index(drop=True), table, label=label)
     for source, count in result["noise_source"].value_counts().sort_index().items():
         logger.info("noise %s: %d curves", source, count)
     logger.info(
-        "%d curves tested (%s statistic, up to %d draws, %d on average); %d sharp at FDR %g",
+        "%d curves tested (%s statistic, up to %d draws, %d on average); %d sharp at FDR %g over the %s curves",
         int(result["p_sharp"].notna().sum()),
         statistic,
         int(draws),
         int(result["sharp_draws"].mean()) if result["sharp_draws"].notna().any() else 0,
         int(result["sharp"].sum()),
         fdr,
+        fdr_scope,
     )
 
 

@@ -235,9 +235,14 @@ def sharpness_table(
     seed: int,
     statistic: str,
     fdr: float,
+    family: pd.Series | None = None,
     progress: Callable[[list[Stack], int], Iterable[Stack]] | None = None,
 ) -> pd.DataFrame:
-    """One row per curve: noise_source, p_sharp, q_sharp, sharp and the smooth fit's summary."""
+    """One row per curve: noise_source, p_sharp, q_sharp, sharp and the smooth fit's summary.
+
+    `family` (bool by curve_id; default every curve) is the set of tests Benjamini-Hochberg
+    controls; curves outside it keep their p_sharp, with q_sharp NaN and sharp False.
+    """
     sigma, noise = curve_noise(points, min_width=min_width, min_df=min_df)
     parts = []
     stacks = stack_curves(points, sigma, floor)
@@ -257,7 +262,8 @@ def sharpness_table(
     table = noise.join(pd.concat(parts).set_index("curve_id") if parts else pd.DataFrame(index=noise.index))
     if "p_sharp" not in table:
         table["p_sharp"] = np.nan
-    table["q_sharp"] = benjamini_hochberg(table["p_sharp"].to_numpy())
+    in_family = np.ones(len(table), dtype=bool) if family is None else family.reindex(table.index).fillna(False)
+    table["q_sharp"] = benjamini_hochberg(table["p_sharp"].where(np.asarray(in_family, dtype=bool)).to_numpy())
     table["sharp"] = table["q_sharp"] <= fdr
     table.index.name = "curve_id"
     return table.reset_index()

@@ -24,6 +24,7 @@ rule sharpness_test:
         seed=config["sharpness"]["seed"],
         statistic=config["sharpness"]["statistic"],
         fdr=config["sharpness"]["fdr"],
+        fdr_scope=config["sharpness"]["fdr_scope"],
         residual_min_df=config["sharpness"]["residual_min_df"],
         zero_median_floor=config["zero_median_floor"],
         label=DATA_LABEL,

@@ -13,7 +13,9 @@ results/bench/ (git-ignored) and needs no network. Steps:
 5. Scaling: steps 2 and 4 on 1/4, 1/2 and all of the tasks (every 4th / 2nd task).
 6. The whole DAG, snapshot -> summary, with snakemake (source=local on the snapshot, -c2,
    --forceall), a no-op rerun (`snakemake -n`), threshold-edit reruns (`--config
-   emergence_threshold=...`), and peak memory (max_rss) of every rule from its `benchmark:` file.
+   emergence_threshold=...`), and peak memory (max_rss) of every rule from its `benchmark:` file;
+   the issue-15 verdict rules (sharpness_test + backtest_curves + curve_verdicts < 2 min together,
+   calibration_study < 1 min) are checked from the same files.
 
 Every timing is min / median over --repeats runs (default 3): the machine is shared, so prefer min.
 The printed report is also written to results/bench/report.txt (and the numbers to results.json).
@@ -59,10 +61,15 @@ TARGETS = {
     "parse_speedup": 100.0,
     "scoring_s": 10.0,
     "null_model_s": 180.0,
+    "verdict_rules_s": 120.0,
+    "calibration_s": 60.0,
     "noop_s": 3.0,
     "threshold_edit_s": 30.0,
     "max_rss_mb": 2048.0,
 }
+
+VERDICT_RULES = ("sharpness_test", "backtest_curves", "curve_verdicts")
+"""The issue-15 rules that scale with the number of curves (target: < 2 min together at full scale)."""
 
 NAIVE_COLUMNS = PARSED_COLUMNS
 """The naive loader builds the same columns as parse_files (before the n_examples join)."""
@@ -461,6 +468,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"< {TARGETS['threshold_edit_s']:.0f} s",
         edit,
         None if edit is None else edit < TARGETS["threshold_edit_s"],
+    )
+    # Issue 15: the verdict rules together (sum of their fastest runs, an upper bound of their wall time).
+    verdict_runs = [dag.get("rules", {}).get(rule) for rule in VERDICT_RULES]
+    verdict_s = sum(min(s for s, _ in runs) for runs in verdict_runs) if all(verdict_runs) else None
+    check(
+        f"{' + '.join(VERDICT_RULES)} (s)",
+        f"< {TARGETS['verdict_rules_s']:.0f} s",
+        verdict_s,
+        None if verdict_s is None else verdict_s < TARGETS["verdict_rules_s"],
+    )
+    calibration_runs = dag.get("rules", {}).get("calibration_study")
+    calibration_s = min(s for s, _ in calibration_runs) if calibration_runs else None
+    check(
+        "calibration_study (s)",
+        f"< {TARGETS['calibration_s']:.0f} s",
+        calibration_s,
+        None if calibration_s is None else calibration_s < TARGETS["calibration_s"],
     )
     rss = dag.get("max_rss_mb")
     check("peak RSS of any rule (MB)", "< 2048 MB", rss, None if rss is None else rss < TARGETS["max_rss_mb"])

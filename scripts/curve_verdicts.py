@@ -9,7 +9,7 @@ and unpredictable. Headline sentences in verdicts_summary.json (merged into summ
 
 Inputs: emergence.parquet, sharpness.parquet, backtest.parquet. Outputs: verdicts.parquet,
 verdicts.csv, tables/verdicts_by_metric.{csv,tex}, figures/verdicts_by_metric.csv,
-verdicts_summary.json. Params: fdr, alpha, holdout, min_width_decades (captions), label.
+verdicts_summary.json. Params: fdr, fdr_scope, alpha, holdout, min_width_decades (captions), label.
 """
 
 import logging
@@ -120,6 +120,7 @@ def run(
     figure_csv: str,
     summary: str,
     fdr: float,
+    fdr_scope: str,
     alpha: float,
     holdout: int,
     min_width_decades: float,
@@ -133,13 +134,16 @@ def run(
     write_csv(counts, figure_csv, label=label)
     caption = (
         f"Per metric: curves passing the {SCREEN_NAME}; sharp (smooth null of logistics at least "
-        f"{min_width_decades:g} decade(s) wide, lines and power laws in log N, rejected at FDR {fdr:g}); unpredictable "
+        f"{min_width_decades:g} decade(s) wide, lines and power laws in log N, rejected at FDR {fdr:g} over the "
+        f"{'screened' if fdr_scope == 'screened' else 'all'} curves); unpredictable "
         f"(largest model above the one-sided {1 - alpha:.0%} backtest bound, {holdout} held out); and both with the "
         f"screen (emergent, tested). Data: {label}."
     )
     write_text(by_metric_tex, to_latex(counts, caption, "tab:verdicts_by_metric", float_format="{:.0f}"))
     head = headline(result, counts)
     head["data_label"] = label
+    head["fdr"] = float(fdr)
+    head["fdr_scope"] = str(fdr_scope)
     write_json(summary, head)
     for sentence in head["sentences"]:
         logger.info("%s", sentence)

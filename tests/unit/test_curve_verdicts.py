@@ -83,6 +83,7 @@ def test_run_writes_every_output(tmp_path):
         **{k: str(v) for k, v in paths.items()},
         **{k: str(v) for k, v in out.items()},
         fdr=0.05,
+        fdr_scope="screened",
         alpha=0.05,
         holdout=1,
         min_width_decades=1.0,

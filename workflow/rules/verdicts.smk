@@ -96,6 +96,7 @@ rule curve_verdicts:
         "../../environment.yml"
     params:
         fdr=config["sharpness"]["fdr"],
+        fdr_scope=config["sharpness"]["fdr_scope"],
         alpha=config["backtest"]["alpha"],
         holdout=config["backtest"]["holdout"],
         min_width_decades=config["sharpness"]["min_width_decades"],

@@ -21,7 +21,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from scripts.lib.backtest import backtest_table, map_predictions
+from scripts.lib.backtest import backtest_table, map_predictions, y_bounds
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet, write_text
 from scripts.lib.latex import to_latex
 from scripts.lib.sharpness import CHUNK, curve_noise, stack_curves
@@ -30,21 +30,6 @@ logger = logging.getLogger(__name__)
 
 PAIR_KEYS = ["family", "task", "subtask", "shots"]
 OWEN_NOTE = "Owen (2024), as reported: about 6 points on BBH aggregates, about 18 on single BIG-bench tasks"
-
-
-def y_bounds(points: pd.DataFrame) -> pd.DataFrame:
-    """The metric's range in y units per curve_id (negated and swapped for oriented metrics)."""
-    first = points.groupby("curve_id", sort=True).first()
-    lo, hi = first["metric_low"].to_numpy(float), first["metric_high"].to_numpy(float)
-    neg = first["oriented"].to_numpy(bool)
-    y_lo, y_hi = np.where(neg, -hi, lo), np.where(neg, -lo, hi)
-    # A curve outside its metric's stated range (a 0-100 score stated as 0-1) is treated as unbounded.
-    span = points.groupby("curve_id", sort=True)["y"].agg(["min", "max"])
-    slack = 0.01 * np.where(np.isfinite(y_hi - y_lo), y_hi - y_lo, 0.0)
-    inside = ~(span["min"].to_numpy() < y_lo - slack) & ~(span["max"].to_numpy() > y_hi + slack)
-    return pd.DataFrame(
-        {"y_low": np.where(inside, y_lo, np.nan), "y_high": np.where(inside, y_hi, np.nan)}, index=first.index
-    )
 
 
 def per_curve(points: pd.DataFrame, result: pd.DataFrame, bounds: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from scripts.lib.sharpness import CHUNK, Stack, dispersion
+from scripts.lib.sharpness import CHUNK, Stack, curve_noise, dispersion, sharpness_table, stack_curves
 from scripts.lib.smooth_fit import Cells, build_cells, project
 
 MIN_TRAIN_POINTS = 3
@@ -124,6 +124,21 @@ def backtest_stack(st: Stack, bounds: np.ndarray, *, holdout: int, min_width: fl
     return table
 
 
+def y_bounds(points: pd.DataFrame) -> pd.DataFrame:
+    """The metric's range in y units per curve_id (negated and swapped for oriented metrics)."""
+    first = points.groupby("curve_id", sort=True).first()
+    lo, hi = first["metric_low"].to_numpy(float), first["metric_high"].to_numpy(float)
+    neg = first["oriented"].to_numpy(bool)
+    y_lo, y_hi = np.where(neg, -hi, lo), np.where(neg, -lo, hi)
+    # A curve outside its metric's stated range (a 0-100 score stated as 0-1) is treated as unbounded.
+    span = points.groupby("curve_id", sort=True)["y"].agg(["min", "max"])
+    slack = 0.01 * np.where(np.isfinite(y_hi - y_lo), y_hi - y_lo, 0.0)
+    inside = ~(span["min"].to_numpy() < y_lo - slack) & ~(span["max"].to_numpy() > y_hi + slack)
+    return pd.DataFrame(
+        {"y_low": np.where(inside, y_lo, np.nan), "y_high": np.where(inside, y_hi, np.nan)}, index=first.index
+    )
+
+
 def clip(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Clip to [lo, hi] where those are finite."""
     values = np.where(np.isfinite(lo) & (values < lo), lo, values)
@@ -180,3 +195,40 @@ def map_predictions(
     cells = build_cells(t_s, min_width=MAP_MIN_WIDTH)
     mean, _, _ = averaged_prediction(cells, t_s, y_s, s_s, t_new, bounds[:, 0:1], bounds[:, 1:2], smooth_only=False)
     return mean
+
+
+def curve_tests(
+    points: pd.DataFrame,
+    *,
+    min_width: float,
+    draws: int,
+    stop_after: int,
+    seed: int,
+    fdr: float,
+    holdout: int,
+    alpha: float,
+    residual_min_df: int,
+) -> pd.DataFrame:
+    """Both tests for a small set of curves in the curves.parquet format (the vision and toy curves).
+
+    One row per curve_id: noise_source, p_sharp, q_sharp (BH over these curves), sharp,
+    backtest_pred_y, backtest_z, unpredictable. Statistic `lr`; the ES floor is not used.
+    """
+    points = points.sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True)
+    sharp = sharpness_table(
+        points,
+        pd.Series(0.0, index=sorted(points["curve_id"].unique())),
+        min_width=min_width,
+        min_df=residual_min_df,
+        draws=draws,
+        stop_after=stop_after,
+        seed=seed,
+        statistic="lr",
+        fdr=fdr,
+    )
+    sigma, _ = curve_noise(points, min_width=min_width, min_df=residual_min_df)
+    back = backtest_table(
+        stack_curves(points, sigma), y_bounds(points), holdout=holdout, min_width=min_width, alpha=alpha
+    )
+    columns = ["curve_id", "backtest_pred_y", "backtest_z", "unpredictable"]
+    return sharp[["curve_id", "noise_source", "p_sharp", "q_sharp", "sharp"]].merge(back[columns], on="curve_id")

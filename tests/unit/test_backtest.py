@@ -1,9 +1,10 @@
 """The unpredictability backtest (scripts/lib/backtest.py) on hand-made curves (BIG-G ladder)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from scripts.lib.backtest import backtest_stack, map_predictions, shape_prior
+from scripts.lib.backtest import backtest_stack, curve_tests, map_predictions, shape_prior, y_bounds
 from scripts.lib.ladders import BIG_G
 from scripts.lib.noise import agresti_coull_se
 from scripts.lib.sharpness import Stack
@@ -55,3 +56,55 @@ def test_metric_map_recovers_a_step_function_of_the_continuous_metric():
     sharp = (cont > 0.5).astype(float)
     pred = map_predictions(cont, sharp, np.full_like(cont, 0.05), np.array([0.9]), np.array([[0.0, 1.0]]))
     assert pred[0] == pytest.approx(1.0, abs=0.05)
+
+
+def _points(curves: dict[int, np.ndarray], n: int | None, high: float = 1.0):
+    rows = []
+    for cid, y in curves.items():
+        for x, v in zip(10**T, y, strict=True):
+            rows.append(
+                {
+                    "curve_id": cid,
+                    "x": x,
+                    "y": v,
+                    "value": v,
+                    "value_se": np.nan,
+                    "se_source": "binomial" if n else None,
+                    "n_examples": n,
+                    "metric_low": 0.0,
+                    "metric_high": high,
+                    "oriented": False,
+                    "task": "t",
+                    "subtask": None,
+                    "metric": "m",
+                }
+            )
+    return pd.DataFrame(rows).astype({"n_examples": "Int64"})
+
+
+def test_curve_tests_pins_both_verdicts():
+    # curve 0: flat, then a jump in the middle (sharp, and predictable from its plateau);
+    # curve 1: a line to 0.40, then 0.80 at the largest model (unpredictable, not sharp).
+    points = _points({0: np.r_[np.full(6, 0.25), np.full(6, 0.6)], 1: np.r_[np.linspace(0.25, 0.40, 11), 0.8]}, 1000)
+    out = curve_tests(
+        points,
+        min_width=1.0,
+        draws=1000,
+        stop_after=20,
+        seed=1,
+        fdr=0.05,
+        holdout=1,
+        alpha=0.05,
+        residual_min_df=10,
+    ).set_index("curve_id")
+    assert out.loc[0, "sharp"] and not out.loc[0, "unpredictable"]
+    assert out.loc[1, "unpredictable"] and not out.loc[1, "sharp"]
+    assert list(out["noise_source"]) == ["binomial", "binomial"]
+
+
+def test_y_bounds_drop_a_range_the_curve_leaves():
+    # A 0-100 score under a metric stated as 0-1 is treated as unbounded (NaN bounds).
+    points = _points({0: np.linspace(0.2, 0.6, 12), 1: np.linspace(20, 60, 12)}, None)
+    bounds = y_bounds(points)
+    assert bounds.loc[0].tolist() == [0.0, 1.0]
+    assert bounds.loc[1].isna().all()

@@ -24,7 +24,7 @@ import pandas as pd
 from scripts.lib.backtest import backtest_table, map_predictions, y_bounds
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet, write_text
 from scripts.lib.latex import to_latex
-from scripts.lib.sharpness import CHUNK, curve_noise, stack_curves
+from scripts.lib.sharpness import CHUNK, check_columns, curve_noise, stack_curves
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,9 @@ def run(
     label: str,
 ) -> None:
     facts = load_metric_facts(metrics)
-    points = pd.read_parquet(curves).sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True)
+    points = pd.read_parquet(curves)
+    check_columns(points, curves)
+    points = points.sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True)
     sigma, _ = curve_noise(points, min_width=float(min_width_decades), min_df=int(residual_min_df))
     bounds = y_bounds(points)
     result = backtest_table(

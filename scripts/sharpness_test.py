@@ -24,7 +24,7 @@ import pandas as pd
 
 from scripts.lib.io import run_rule, write_parquet
 from scripts.lib.progress import progress
-from scripts.lib.sharpness import sharpness_table
+from scripts.lib.sharpness import check_columns, sharpness_table
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,9 @@ def run(
     zero_median_floor: float,
     label: str,
 ) -> None:
-    points = pd.read_parquet(curves).sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True)
+    points = pd.read_parquet(curves)
+    check_columns(points, curves)
+    points = points.sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True)
     scored = pd.read_parquet(emergence)
     result = sharpness_table(
         points,

@@ -73,6 +73,30 @@ def stack_curves(points: pd.DataFrame, sigma: np.ndarray, floor: pd.Series | Non
     return stacks
 
 
+NOISE_INPUT_COLUMNS = [
+    "curve_id",
+    "x",
+    "y",
+    "value",
+    "value_se",
+    "se_source",
+    "n_examples",
+    "metric_low",
+    "metric_high",
+    "task",
+    "subtask",
+    "metric",
+]
+"""Columns of curves.parquet that the noise model and both tests read."""
+
+
+def check_columns(points: pd.DataFrame, path: str) -> None:
+    """One clear error naming the file and the missing columns (e.g. a curves.parquet from before the noise columns)."""
+    missing = [c for c in NOISE_INPUT_COLUMNS if c not in points.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}; rerun build_curves (curves.parquet carries them)")
+
+
 def curve_noise(points: pd.DataFrame, *, min_width: float, min_df: int) -> tuple[np.ndarray, pd.DataFrame]:
     """Per point sigma (aligned with `points`), and per curve noise_source and residual SD used.
 

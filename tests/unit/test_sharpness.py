@@ -12,7 +12,7 @@ import pytest
 
 from scripts.lib.ladders import BIG_G
 from scripts.lib.noise import agresti_coull_se
-from scripts.lib.sharpness import Stack, benjamini_hochberg, p_sharp_stack, sharpness_table
+from scripts.lib.sharpness import Stack, benjamini_hochberg, check_columns, p_sharp_stack, sharpness_table
 from scripts.lib.smooth_fit import build_cells, fit_smooth, project, sharpness_statistic
 
 X = np.array([n for _, n in BIG_G], dtype=float)
@@ -117,3 +117,8 @@ def test_sharpness_table_uses_residual_noise_when_unknown():
     assert list(table["noise_source"]) == ["residual", "residual"]
     assert table["noise_sd_residual"].nunique() == 1
     assert not table["sharp"].any()
+
+
+def test_a_curves_file_without_noise_columns_fails_with_its_name():
+    with pytest.raises(ValueError, match=r"old/curves.parquet: missing column\(s\) \['value_se'"):
+        check_columns(pd.DataFrame(columns=["curve_id", "x", "y", "value"]), "old/curves.parquet")

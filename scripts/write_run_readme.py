@@ -124,7 +124,8 @@ def config_overrides(run_config: dict[str, Any], defaults: dict[str, Any]) -> di
         if key not in defaults or value == default:
             continue
         if isinstance(value, dict) and isinstance(default, dict):
-            changed[key] = config_overrides(value, default)
+            if nested := config_overrides(value, default):  # empty: only schema defaults were added
+                changed[key] = nested
         else:
             changed[key] = value
     return changed

@@ -121,6 +121,13 @@ def test_reproduce_command_gives_only_the_changed_settings(provenance: dict, exp
     assert rr.reproduce_command(provenance, DEFAULTS) == expected
 
 
+def test_config_overrides_skip_keys_only_the_schema_filled_in() -> None:
+    # The validated run config holds schema defaults that config.yaml does not list: not a change.
+    run_config = {**DEFAULTS, "sample": {"seed": 1, "scale": "small", "filled_by_schema": 3}}
+    assert rr.config_overrides(run_config, DEFAULTS) == {}
+    assert rr.config_overrides({**run_config, "families": ["GPT"]}, DEFAULTS) == {"families": ["GPT"]}
+
+
 def test_reproduce_command_without_a_git_checkout_has_no_checkout_line() -> None:
     provenance = {**_provenance("sample"), "pipeline_version": "unknown (not a git checkout)"}
     assert rr.reproduce_command(provenance, DEFAULTS) == ["snakemake --cores 8 --config source=sample"]

@@ -8,7 +8,7 @@ SMK := $(BIN)/snakemake
 SOURCE ?= sample
 RUN ?= sample
 
-.PHONY: help venv test unit integration lint run sample excerpt extracts lm-eval report dag images bench archive clean
+.PHONY: help venv test unit integration lint run sample excerpt extracts lm-eval report dag rulegraph images bench archive clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -61,12 +61,14 @@ dag: venv  ## the rule graph as results/rulegraph.svg (needs graphviz's dot)
 # The README's pictures: three figures of the real-data excerpt run, and the rule graph.
 IMAGES := fig5c_emergent_share_by_metric fig5a_emergence_by_preferred_metric trend_observed_vs_expected
 
-images: venv  ## docs/img/: the rule graph (needs graphviz) and three figures of the real-data excerpt run
+rulegraph: venv  ## docs/img/rulegraph.{dot,svg}, the README's rule graph (needs graphviz)
 	mkdir -p results docs/img
 	$(SMK) --config source=sample --rulegraph > results/rulegraph.raw.dot
 	$(BIN)/python -m scripts.lib.rulegraph results/rulegraph.raw.dot docs/img/rulegraph.dot
 	tred docs/img/rulegraph.dot > results/rulegraph.tred.dot  # drawn as its transitive reduction: direct needs only
 	dot -Tsvg -o docs/img/rulegraph.svg results/rulegraph.tred.dot
+
+images: rulegraph  ## docs/img/: the rule graph and three figures of the real-data excerpt run
 	$(SMK) --cores $(CORES) $(IMAGES:%=results/excerpt/figures/%.png) --config source=excerpt extracts='{path: ../shared/data}'
 	cp $(IMAGES:%=results/excerpt/figures/%.png) docs/img/
 

@@ -10,7 +10,7 @@ from tests.helpers.snakemake_cli import ROOT, make_workdir, run_snakemake
 
 DOT = ROOT / "docs" / "img" / "rulegraph.dot"
 SVG = ROOT / "docs" / "img" / "rulegraph.svg"
-STALE = "docs/img/rulegraph.{dot,svg} no longer match the workflow: run `make images` and commit docs/img/"
+STALE = "docs/img/rulegraph.{dot,svg} no longer match the workflow: run `make rulegraph` and commit docs/img/"
 
 # Two renderings of one graph as snakemake prints them: other node numbers, colours and edge order.
 RAW_A = """digraph snakemake_dag {

@@ -218,14 +218,28 @@ def test_report_lists_every_figure_and_table_and_shows_them(
         assert copy.read_bytes() == (sample_run / path).read_bytes(), f"{path}: the report's copy differs"
         assert entry["caption"].strip(), f"{path}: no caption in the report"
 
+    def open_list(path: str) -> None:
+        """Menu, category, subcategory of a result, clicked as a reader does (one subcategory: no second click)."""
+        category, subcategory = next(
+            (c, sub) for c, subs in categories.items() for sub, ps in subs.items() if path in ps
+        )
+        browser.evaluate("app.setView({navbarMode: 'menu'})")
+        browser.click(category)
+        if len(categories[category]) > 1:
+            browser.click(subcategory)
+
+    def show_image(path: str) -> int:
+        """naturalWidth of a result's image in the content view (0: broken)."""
+        uri = results[path]["data_uri"]
+        browser.evaluate(f"app.setView({json.dumps({'content': 'img', 'contentPath': uri, 'resultPath': path})})")
+        shown = f"document.querySelector('img[src={json.dumps(uri)}]')"
+        return browser.wait_for(f"(img => img && img.complete && (img.naturalWidth || -1))({shown})", f"{path} shown")
+
     # Each category's list, reached by clicking through the menu as a reader does, names its files.
     listed = set()
     for category, subcategories in categories.items():
         for subcategory, paths in subcategories.items():
-            browser.evaluate("app.setView({navbarMode: 'menu'})")
-            browser.click(category)
-            if len(subcategories) > 1:
-                browser.click(subcategory)
+            open_list(paths[0])
             # A list shows paths, or the label values when every result of it has labels.
             labelled = all(results[path]["labels"] for path in paths)
             texts = {path: [str(v) for v in results[path]["labels"].values()] if labelled else [path] for path in paths}
@@ -240,17 +254,13 @@ def test_report_lists_every_figure_and_table_and_shows_them(
     images = sorted(path for path, entry in results.items() if entry["mime_type"].startswith("image/"))
     assert images, "the report holds no image"
     for path in images:
-        uri = results[path]["data_uri"]
-        view = json.dumps({"content": "img", "contentPath": uri, "resultPath": path})
-        browser.evaluate(f"app.setView({view})")
-        shown = f"document.querySelector('img[src={json.dumps(uri)}]')"
-        width = browser.wait_for(f"(img => img && img.complete && (img.naturalWidth || -1))({shown})", f"{path} shown")
-        assert width > 0, f"{path}: broken image in the report"
-        if path.endswith("fig5a_emergence_by_preferred_metric.png"):
-            browser.screenshot(tmp_path / "report_figure.png")
-    table = next(path for path in expected if path.endswith(".csv"))
-    browser.evaluate("app.setView({navbarMode: 'menu'})")
-    browser.click(next(category for category, subs in categories.items() if any(table in p for p in subs.values())))
+        assert show_image(path) > 0, f"{path}: broken image in the report"
+    # Screenshots as a reader sees them: a figure beside its list, and a list of tables.
+    figure = next((path for path in images if "fig5a" in path), images[0])
+    open_list(figure)
+    show_image(figure)
+    browser.screenshot(tmp_path / "report_figure.png")
+    open_list(next(path for path in expected if path.endswith(".csv")))
     browser.screenshot(tmp_path / "report_tables.png")
     print(f"\nreport screenshots in {tmp_path}")
 

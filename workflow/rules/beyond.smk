@@ -21,7 +21,7 @@ rule trend_test:
         table_csv=report(
             f"results/{RUN}/tables/trend_by_metric.csv",
             caption="../report/trend_by_metric.rst",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Trend test",
         ),
         table_tex=f"results/{RUN}/tables/trend_by_metric.tex",
@@ -52,7 +52,7 @@ rule figure_trend:
     output:
         figure=figure_report(
             "trend_observed_vs_expected",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Trend test",
         ),
     log:
@@ -80,7 +80,7 @@ rule bootstrap_tasks:
         table_csv=report(
             f"results/{RUN}/tables/bootstrap_by_metric.csv",
             caption="../report/bootstrap_by_metric.rst",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Bootstrap over tasks",
         ),
         table_tex=f"results/{RUN}/tables/bootstrap_by_metric.tex",
@@ -109,7 +109,7 @@ rule figure_bootstrap:
     output:
         figure=figure_report(
             "emergent_share_bootstrap",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Bootstrap over tasks",
         ),
     log:
@@ -133,13 +133,13 @@ rule threshold_sensitivity:
         table=report(
             f"results/{RUN}/tables/threshold_sensitivity.csv",
             caption="../report/threshold_sensitivity_table.rst",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Threshold sensitivity",
         ),
         grid_table=report(
             f"results/{RUN}/tables/threshold_sensitivity_grid.csv",
             caption="../report/threshold_sensitivity_grid.rst",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Threshold sensitivity",
         ),
         figure_csv=f"results/{RUN}/figures/threshold_sensitivity.csv",
@@ -174,7 +174,7 @@ rule figure_sensitivity:
     output:
         figure=figure_report(
             "threshold_sensitivity",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Threshold sensitivity",
         ),
     log:
@@ -200,14 +200,14 @@ rule human_agreement:
         table_csv=report(
             f"results/{RUN}/tables/agreement_confusion.csv",
             caption="../report/agreement_confusion.rst",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Agreement with human judgement",
         ),
         table_tex=f"results/{RUN}/tables/agreement_confusion.tex",
         tasks_csv=report(
             f"results/{RUN}/tables/agreement_tasks.csv",
             caption="../report/agreement_tasks.rst",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Agreement with human judgement",
         ),
         figure_csv=f"results/{RUN}/figures/agreement.csv",
@@ -233,7 +233,7 @@ rule figure_agreement:
     output:
         figure=figure_report(
             "agreement",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Agreement with human judgement",
         ),
     log:
@@ -257,7 +257,7 @@ rule toy_model:
         resolution=report(
             f"results/{RUN}/tables/toy_resolution.csv",
             caption="../report/toy_resolution.rst",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Mirage toy model",
         ),
     log:
@@ -292,7 +292,7 @@ rule figure_toy:
     output:
         figure=figure_report(
             "mirage_toy_model",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
             subcategory="Mirage toy model",
         ),
     log:
@@ -319,7 +319,7 @@ rule beyond_summary:
         summary=report(
             f"results/{RUN}/beyond_summary.json",
             caption="../report/beyond_summary.rst",
-            category="Beyond the paper",
+            category=REPORT["beyond"],
         ),
     log:
         f"results/{RUN}/logs/beyond_summary.log",

@@ -28,16 +28,36 @@ validate(config, schema="../schemas/config.schema.yaml", set_default=True)
 METRICS_FILE = "config/metrics.yaml"
 
 
+# Report categories in reading order: the report lists categories and subcategories alphabetically,
+# so a number sets the order (issue 17).
+REPORT = {
+    "summary": "1. Summary",
+    "figures": "2. Figures",
+    "verdicts": "3. Verdicts",
+    "tables": "4. Tables",
+    "beyond": "5. Beyond the paper",
+    "vision": "6. Vision (Mirage Sec. 5)",
+    "provenance": "7. Provenance",
+}
+
+
 def figure_report(name: str, *, category: str, subcategory: str | None = None):
-    """figures/<name>.<fmt> in every configured format, for the report, captioned by report/<name>.rst."""
-    return report(
-        expand(
-            f"results/{RUN}/figures/{name}.{{fmt}}", fmt=config["figures"]["formats"]
-        ),
-        caption=f"../report/{name}.rst",
-        category=category,
-        subcategory=subcategory,
-    )
+    """figures/<name>.<fmt> in every configured format, for the report, captioned by report/<name>.rst.
+
+    Labelled by figure and format, so the report lists each figure once with a format toggle.
+    """
+    # In a Snakefile no line may start with `report` (a keyword there): hence the alias.
+    report_file = report
+    return [
+        report_file(
+            f"results/{RUN}/figures/{name}.{fmt}",
+            caption=f"../report/{name}.rst",
+            category=category,
+            subcategory=subcategory,
+            labels={"figure": name, "format": fmt},
+        )
+        for fmt in config["figures"]["formats"]
+    ]
 
 
 def lib_inputs(script: str) -> list[str]:

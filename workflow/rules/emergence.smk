@@ -11,12 +11,14 @@ rule build_curves:
         excluded=report(
             f"results/{RUN}/tables/excluded_curves.csv",
             caption="../report/excluded_curves.rst",
-            category="Tables",
+            category=REPORT["tables"],
+            subcategory="Curves and scores",
         ),
         unknown=report(
             f"results/{RUN}/tables/unknown_metrics.csv",
             caption="../report/unknown_metrics.rst",
-            category="Tables",
+            category=REPORT["tables"],
+            subcategory="Curves and scores",
         ),
     log:
         f"results/{RUN}/logs/build_curves.log",
@@ -45,7 +47,8 @@ rule emergence_scores:
         csv=report(
             f"results/{RUN}/emergence.csv",
             caption="../report/emergence.rst",
-            category="Tables",
+            category=REPORT["tables"],
+            subcategory="Curves and scores",
         ),
     log:
         f"results/{RUN}/logs/emergence_scores.log",

@@ -43,12 +43,14 @@ if config["source"] in EXTRACT_SOURCES:
             models=report(
                 f"results/{RUN}/tables/extracts_models.csv",
                 caption="../report/extracts_models.rst",
-                category="Tables",
+                category=REPORT["tables"],
+                subcategory="Real extracts",
             ),
             overlap=report(
                 f"results/{RUN}/tables/extracts_overlap.csv",
                 caption="../report/extracts_overlap.rst",
-                category="Tables",
+                category=REPORT["tables"],
+                subcategory="Real extracts",
             ),
         log:
             f"results/{RUN}/logs/extracts_source.log",
@@ -71,7 +73,9 @@ if config["source"] in EXTRACT_SOURCES:
             lib=lib_inputs("figure_fig6_real"),
         output:
             figure=figure_report(
-                "fig6_real_models", category="Figures", subcategory="Mirage Fig. 6"
+                "fig6_real_models",
+                category=REPORT["figures"],
+                subcategory="Mirage Fig. 6",
             ),
             data=f"results/{RUN}/figures/fig6_real_models.csv",
         log:

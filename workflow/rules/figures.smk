@@ -10,7 +10,7 @@ rule figure_fig5a:
     output:
         figure=figure_report(
             "fig5a_emergence_by_preferred_metric",
-            category="Figures",
+            category=REPORT["figures"],
             subcategory="Mirage Fig. 5",
         ),
         data=f"results/{RUN}/figures/fig5a_emergence_by_preferred_metric.csv",
@@ -38,7 +38,7 @@ rule figure_fig5b:
     output:
         figure=figure_report(
             "fig5b_annotated_by_metric",
-            category="Figures",
+            category=REPORT["figures"],
             subcategory="Mirage Fig. 5",
         ),
         data=f"results/{RUN}/figures/fig5b_annotated_by_metric.csv",
@@ -64,7 +64,7 @@ rule figure_fig5c:
     output:
         figure=figure_report(
             "fig5c_emergent_share_by_metric",
-            category="Figures",
+            category=REPORT["figures"],
             subcategory="Mirage Fig. 5",
         ),
         data=f"results/{RUN}/figures/fig5c_emergent_share_by_metric.csv",
@@ -92,7 +92,7 @@ rule figure_fig6:
         lib=lib_inputs("figure_fig6"),
     output:
         figure=figure_report(
-            "fig6_metric_swap", category="Figures", subcategory="Mirage Fig. 6"
+            "fig6_metric_swap", category=REPORT["figures"], subcategory="Mirage Fig. 6"
         ),
         data=f"results/{RUN}/figures/fig6_metric_swap.csv",
     log:
@@ -120,7 +120,9 @@ rule figure_gallery:
         lib=lib_inputs("figure_gallery"),
     output:
         figure=figure_report(
-            "emergence_gallery", category="Figures", subcategory="Beyond the paper"
+            "emergence_gallery",
+            category=REPORT["figures"],
+            subcategory="Emergence gallery",
         ),
         data=f"results/{RUN}/figures/emergence_gallery.csv",
     log:

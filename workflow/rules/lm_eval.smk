@@ -48,7 +48,8 @@ if config["source"] == "lm_eval":
             models_table=report(
                 f"results/{RUN}/tables/lm_eval_models.csv",
                 caption="../report/lm_eval_models.rst",
-                category="Tables",
+                category=REPORT["tables"],
+                subcategory="lm-evaluation-harness",
             ),
         log:
             f"results/{RUN}/logs/lm_eval_source.log",
@@ -75,14 +76,15 @@ if config["source"] == "lm_eval":
                     fmt=config["figures"]["formats"],
                 ),
                 caption="../report/lm_eval_pairs.rst",
-                category="Figures",
+                category=REPORT["figures"],
                 subcategory="lm-evaluation-harness",
             ),
             data=f"results/{RUN}/figures/lm_eval_pairs.csv",
             es=report(
                 f"results/{RUN}/tables/lm_eval_pairs_es.csv",
                 caption="../report/lm_eval_pairs_es.rst",
-                category="Tables",
+                category=REPORT["tables"],
+                subcategory="lm-evaluation-harness",
             ),
         log:
             f"results/{RUN}/logs/figure_lm_eval_pairs.log",

@@ -14,10 +14,16 @@ rule metric_pairs:
         table=report(
             f"results/{RUN}/tables/metric_pairs.csv",
             caption="../report/metric_pairs.rst",
-            category="Tables",
+            category=REPORT["tables"],
+            subcategory="Metric pairs",
         ),
         tex=f"results/{RUN}/tables/metric_pairs.tex",
-        cases=f"results/{RUN}/tables/metric_pairs_cases.csv",
+        cases=report(
+            f"results/{RUN}/tables/metric_pairs_cases.csv",
+            caption="../report/metric_pairs_cases.rst",
+            category=REPORT["tables"],
+            subcategory="Metric pairs",
+        ),
         summary_json=f"results/{RUN}/metric_pairs_summary.json",
     log:
         f"results/{RUN}/logs/metric_pairs.log",

@@ -9,7 +9,7 @@ rule provenance:
         provenance_json=report(
             f"results/{RUN}/provenance.json",
             caption="../report/provenance.rst",
-            category="Provenance",
+            category=REPORT["provenance"],
         ),
     log:
         f"results/{RUN}/logs/provenance.log",

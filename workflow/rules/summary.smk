@@ -19,7 +19,7 @@ rule summary:
         summary=report(
             f"results/{RUN}/summary.json",
             caption="../report/summary.rst",
-            category="Summary",
+            category=REPORT["summary"],
         ),
     log:
         f"results/{RUN}/logs/summary.log",

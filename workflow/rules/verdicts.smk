@@ -42,13 +42,13 @@ rule backtest_curves:
         by_metric_csv=report(
             f"results/{RUN}/tables/backtest_by_metric.csv",
             caption="../report/backtest_by_metric.rst",
-            category="Verdicts",
+            category=REPORT["verdicts"],
         ),
         by_metric_tex=f"results/{RUN}/tables/backtest_by_metric.tex",
         map_csv=report(
             f"results/{RUN}/tables/backtest_metric_map.csv",
             caption="../report/backtest_metric_map.rst",
-            category="Verdicts",
+            category=REPORT["verdicts"],
         ),
         map_tex=f"results/{RUN}/tables/backtest_metric_map.tex",
     log:
@@ -78,12 +78,12 @@ rule curve_verdicts:
         csv=report(
             f"results/{RUN}/verdicts.csv",
             caption="../report/verdicts.rst",
-            category="Verdicts",
+            category=REPORT["verdicts"],
         ),
         by_metric_csv=report(
             f"results/{RUN}/tables/verdicts_by_metric.csv",
             caption="../report/verdicts_by_metric.rst",
-            category="Verdicts",
+            category=REPORT["verdicts"],
         ),
         by_metric_tex=f"results/{RUN}/tables/verdicts_by_metric.tex",
         figure_csv=f"results/{RUN}/figures/verdicts_by_metric.csv",
@@ -117,7 +117,7 @@ rule figure_verdicts:
                 fmt=config["figures"]["formats"],
             ),
             caption="../report/verdicts_figure.rst",
-            category="Verdicts",
+            category=REPORT["verdicts"],
         ),
     log:
         f"results/{RUN}/logs/figure_verdicts.log",
@@ -144,7 +144,7 @@ rule calibration_study:
         table_csv=report(
             f"results/{RUN}/tables/calibration.csv",
             caption="../report/calibration.rst",
-            category="Verdicts",
+            category=REPORT["verdicts"],
         ),
         table_tex=f"results/{RUN}/tables/calibration.tex",
         summary_csv=f"results/{RUN}/tables/calibration_summary.csv",
@@ -181,7 +181,7 @@ rule figure_calibration:
                 fmt=config["figures"]["formats"],
             ),
             caption="../report/calibration_figure.rst",
-            category="Verdicts",
+            category=REPORT["verdicts"],
         ),
     log:
         f"results/{RUN}/logs/figure_calibration.log",

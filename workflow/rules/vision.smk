@@ -62,7 +62,7 @@ rule vision_scores:
         table_csv=report(
             f"results/{RUN}/tables/vision_emergence.csv",
             caption="../report/vision_emergence.rst",
-            category="Vision (Mirage Sec. 5)",
+            category=REPORT["vision"],
         ),
         table_tex=f"results/{RUN}/tables/vision_emergence.tex",
         summary=f"results/{RUN}/vision_summary.json",
@@ -89,7 +89,7 @@ rule vision_figure:
         emergence=rules.vision_scores.output.emergence,
         lib=lib_inputs("vision_figure"),
     output:
-        figure=figure_report("vision_metric_choice", category="Vision (Mirage Sec. 5)"),
+        figure=figure_report("vision_metric_choice", category=REPORT["vision"]),
         data=f"results/{RUN}/figures/vision_metric_choice.csv",
     log:
         f"results/{RUN}/logs/vision_figure.log",

@@ -33,6 +33,8 @@ editing figures.formats reruns only the drawing), tables/toy_resolution.csv (per
 test size: models reading 0, ES, es_floored, es_infinite; test_size empty = exact accuracy). ES is
 computed on the ladder, metric values oriented so that higher is better (edit distance and Brier
 score negated), es_floored with zero_median_floor x the metric's range.
+Issue 15 (params `sharpness`, `backtest`): the grade and Brier score as measured on each n of
+`test_sizes` get both tests (scripts/lib/verdict_curves.py), panel "G" (`verdict_numbers`).
 Params: the toy.* config keys, zero_median_floor, label (a constant: the model has no data, so
 neither the data source nor the sample seed reaches this rule).
 """
@@ -48,6 +50,7 @@ from scipy.special import expit, ndtr
 
 from scripts.lib.emergence import es_matrix
 from scripts.lib.io import run_rule, write_csv
+from scripts.lib.verdict_curves import ladder_tests
 
 logger = logging.getLogger(__name__)
 
@@ -275,6 +278,29 @@ def figure_numbers(
     return out
 
 
+def verdict_numbers(
+    ladder: np.ndarray, params: dict[str, Any], test_sizes: Sequence[int], sharpness: dict, backtest: dict
+) -> pd.DataFrame:
+    """Panel G: p_sharp, sharp and unpredictable (1/0) of the ladder's grade and Brier score per test size.
+
+    The Brier score passes the Mirage screen (ES 13.5 > 11) but is sharp at no n; the grade is from n = 30 on.
+    """
+    keys = {"crossing_params": "mc_crossing_params", "margin_sd": "mc_margin_sd", "option_length": "mc_length"}
+    mc = {k: params[keys.get(k, k)] for k in ("c", "alpha", "n_options", *keys)}
+    grade, brier = multiple_choice(ladder, **mc)
+    pairs = (("multiple_choice_grade", grade, False), ("brier_score", brier, True))
+    series = [(m, v, neg, n) for n in sorted(test_sizes) for m, v, neg in pairs]
+    tests = ladder_tests(ladder, series, sharpness, backtest, task="toy")
+    rows = [
+        _row("G", f"{col}_{metric}", float(test[col]), test_size=n)
+        for (metric, _, _, n), test in zip(series, tests.to_dict("records"), strict=True)
+        for col in ("p_sharp", "sharp", "unpredictable")
+    ]
+    return pd.DataFrame(rows, columns=FIGURE_COLUMNS).astype(
+        {"length": "Int64", "test_size": "Int64", "n_params": float}
+    )
+
+
 # --- rule ------------------------------------------------------------------------------------------
 
 
@@ -296,6 +322,8 @@ def run(
     mc_length: int,
     zero_median_floor: float,
     label: str,
+    sharpness: dict[str, Any] | None = None,
+    backtest: dict[str, Any] | None = None,
 ) -> None:
     if not (alpha < 0 < c and 0 < n_min < n_max):
         raise ValueError(
@@ -344,7 +372,12 @@ def run(
         margin_sd=params["mc_margin_sd"],
         option_length=params["mc_length"],
     )
-    plotted = pd.concat([curves, numbers], ignore_index=True).sort_values("panel", kind="mergesort")
+    parts = [curves, numbers]
+    if sharpness is not None and backtest is not None:
+        parts.append(tested := verdict_numbers(ladder, params, sizes, sharpness, backtest))
+        flags = tested[tested["series"].str.startswith("sharp_")]
+        logger.info("issue 15: %s", ", ".join(f"{r.series} n={r.test_size}: {r.value:g}" for r in flags.itertuples()))
+    plotted = pd.concat(parts, ignore_index=True).sort_values("panel", kind="mergesort")
     write_csv(plotted, figure_csv, label=label)
     write_csv(table, resolution, label=label)
     longest = table[table["length"] == max(lengths)]

@@ -19,10 +19,16 @@ scored by scripts.emergence_scores.score_curves with the pipeline's own `zero_me
 `emergence_threshold` and `min_effect`. MSE has no fixed range, so its effect size is not checked
 (`effect_checked` false) and its floored ES uses the curve's own range.
 
+Issue 15: `value_se` is the spread over seeds (SD / sqrt(seeds) for the mean curve, SD for one
+seed's; `se_source` "seeds") with, for shares of test images, the fixed test set's binomial SE.
+With the `sharpness` and `backtest` params every curve gets p_sharp, q_sharp (BH over the vision
+curves), sharp and unpredictable (docs/statistics.md), in emergence.parquet, the table and summary.
+
 Inputs: classifier, autoencoder (outcome parquets). Outputs: curves, emergence (parquet, every
 curve), table_csv / table_tex (tables/vision_emergence: the four mean curves, with the spread of ES
 over seeds), summary (vision_summary.json, every number under the key "vision").
-Params: subset_size, error_threshold, zero_median_floor, emergence_threshold, min_effect, label.
+Params: subset_size, error_threshold, zero_median_floor, emergence_threshold, min_effect, label,
+sharpness and backtest (optional).
 """
 
 import logging
@@ -35,6 +41,8 @@ import pandas as pd
 from scripts.lib.emergence import score_curves
 from scripts.lib.io import run_rule, write_csv, write_json, write_parquet, write_text
 from scripts.lib.latex import to_latex
+from scripts.lib.noise import agresti_coull_se
+from scripts.lib.verdict_curves import mean_and_seeds, tests_from_config
 from scripts.lib.vision_models import FAMILIES, METRICS, metric_label
 
 logger = logging.getLogger(__name__)
@@ -54,6 +62,9 @@ CURVE_COLUMNS = [
     "x",
     "value",
     "y",
+    "value_se",
+    "se_source",
+    "n_examples",
     "n_duplicates",
     "n_nan_dropped",
     "oriented",
@@ -119,10 +130,17 @@ def seed_metrics(
     return table[["model", "size", "n_params", "seed", "metric", "value"]].reset_index(drop=True)
 
 
-def vision_curves(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Curves in the curves.parquet format: per metric the mean over seeds (subtask null), then each seed."""
-    mean = metrics.groupby(["model", "metric", "size", "n_params"], sort=False)["value"].mean().reset_index()
+def vision_curves(metrics: pd.DataFrame, n_test: int | None = None) -> pd.DataFrame:
+    """Curves in the curves.parquet format: per metric the mean over seeds (subtask null), then each seed.
+
+    value_se: the spread over seeds (SD / sqrt(seeds) for the mean, SD for one seed) and, for
+    shares of the `n_test` test images, their binomial SE; NaN (noise unknown) with one seed.
+    """
+    keys = ["model", "metric", "size", "n_params"]
+    spread = metrics.groupby(keys, sort=False)["value"].agg(value="mean", sd="std", seeds="size").reset_index()
+    mean = spread[[*keys, "value"]]
     points = pd.concat([mean.assign(seed=-1), metrics], ignore_index=True)
+    points = points.merge(spread[[*keys, "sd", "seeds"]], on=keys, how="left")
     points["metric_order"] = points["metric"].map({m: i for i, m in enumerate(METRICS)})
     points = points.sort_values(["metric_order", "seed", "n_params"], kind="stable").reset_index(drop=True)
     points["subtask"] = [None if s < 0 else f"seed {s}" for s in points["seed"]]
@@ -130,6 +148,10 @@ def vision_curves(metrics: pd.DataFrame) -> pd.DataFrame:
     points = points.join(facts[["higher_is_better", "low", "high"]], on="metric")
     points["curve_id"] = points.groupby(["metric_order", "seed"], sort=True).ngroup()
     higher = points["higher_is_better"].astype(bool)
+    share = np.isfinite(points["low"].astype(float)) & np.isfinite(points["high"].astype(float))
+    binomial = agresti_coull_se(points["value"], np.full(len(points), float(n_test or 1)), 0.0, 1.0) * bool(n_test)
+    seeds_se = np.where(points["seed"] < 0, points["sd"] / np.sqrt(points["seeds"]), points["sd"])
+    value_se = np.sqrt(seeds_se**2 + np.where(share, binomial, 0.0) ** 2)
     curves = pd.DataFrame(
         {
             "curve_id": points["curve_id"].astype("int64"),
@@ -142,6 +164,9 @@ def vision_curves(metrics: pd.DataFrame) -> pd.DataFrame:
             "x": points["n_params"].astype(float),
             "value": points["value"].astype(float),
             "y": np.where(higher, points["value"], -points["value"]).astype(float),
+            "value_se": value_se.astype(float),
+            "se_source": np.where(np.isfinite(value_se), "seeds", None),
+            "n_examples": pd.array([n_test if ok and n_test else pd.NA for ok in share], dtype="Int64"),
             "n_duplicates": 0,
             "n_nan_dropped": 0,
             "oriented": ~higher,
@@ -195,6 +220,7 @@ def emergence_table(
                 "es_seed_median": float(per_seed.loc[metric, "es_seed_median"]),
                 "es_seed_max": float(per_seed.loc[metric, "es_seed_max"]),
                 "n_seeds_emergent": int(per_seed.loc[metric, "n_seeds_emergent"]),
+                **mean_and_seeds(row, seeds[seeds["metric"] == metric]),
             }
         )
     return pd.DataFrame(rows)
@@ -230,6 +256,10 @@ def vision_summary(
             "es_seed_min": _finite_or_none(row.es_seed_min),
             "es_seed_max": _finite_or_none(row.es_seed_max),
             "n_seeds_emergent": row.n_seeds_emergent,
+            "p_sharp": _finite_or_none(row.p_sharp),
+            "sharp": row.sharp,
+            "unpredictable": row.unpredictable,
+            "n_seeds_sharp": row.n_seeds_sharp,
         }
     smooth = table["kind"] == "smooth"
     return {
@@ -301,14 +331,19 @@ def run(
     emergence_threshold: float | str,
     min_effect: float,
     label: str,
+    sharpness: dict[str, Any] | None = None,
+    backtest: dict[str, Any] | None = None,
 ) -> None:
     clf = pd.read_parquet(classifier)
     ae = pd.read_parquet(autoencoder)
     metrics = seed_metrics(clf, ae, subset_size=subset_size, error_threshold=error_threshold)
-    points = vision_curves(metrics)
+    points = vision_curves(metrics, n_test=int(clf["example"].nunique()))
     scored = score_curves(
         points, zero_median_floor=zero_median_floor, emergence_threshold=emergence_threshold, min_effect=min_effect
     )
+    if sharpness is not None and backtest is not None:
+        tests = tests_from_config(points, sharpness, backtest).drop(columns="backtest_pred_y")
+        scored = scored.merge(tests, on="curve_id", how="left")
     table = emergence_table(points, scored, subset_size=subset_size, error_threshold=error_threshold)
     write_parquet(points, curves, label=label)
     write_parquet(scored, emergence, label=label)

@@ -37,6 +37,9 @@ BIGBENCH_CURVE_COLUMNS = [
     "x",
     "value",
     "y",
+    "value_se",
+    "se_source",
+    "n_examples",
     "n_duplicates",
     "n_nan_dropped",
     "oriented",
@@ -199,6 +202,32 @@ def test_hand_ladder_metrics_curves_and_emergence():
     assert list(table["metric"]) == list(vision_scores.METRICS)
     assert table.set_index("metric").loc["reconstruction_mse", "value_smallest"] == pytest.approx(0.5)
     assert table["n_seeds"].eq(1).all()
+    # one seed: no spread over seeds, so the noise is unknown (the tests then pool residuals)
+    assert curves["value_se"].isna().all() and curves["se_source"].isna().all()
+
+
+def test_vision_noise_is_the_spread_over_seeds():
+    # Two seeds at one size with accuracy 0.5 and 0.7 on 100 test images: SD = 0.1414; the mean
+    # curve's SE combines SD / sqrt(2) = 0.1 with the binomial SE of 0.6 on 100 images,
+    # sqrt(0.6 x 0.4 / 100) ~ 0.0485 (Agresti-Coull: p~ = 62 / 104, sqrt(p~(1 - p~) / 104) = 0.0481).
+    metrics = pd.DataFrame(
+        {
+            "model": "classifier",
+            "size": [1, 1],
+            "n_params": [85, 85],
+            "seed": [0, 1],
+            "metric": "accuracy",
+            "value": [0.5, 0.7],
+        }
+    )
+    curves = vision_curves(metrics, n_test=100)
+    mean = curves[curves["subtask"].isna()].iloc[0]
+    pt = 62 / 104
+    assert mean["value_se"] == pytest.approx(math.sqrt(0.1**2 + pt * (1 - pt) / 104), rel=1e-9)
+    seed0 = curves[curves["subtask"] == "seed 0"].iloc[0]
+    p0 = 52 / 104
+    assert seed0["value_se"] == pytest.approx(math.sqrt(0.02 + p0 * (1 - p0) / 104), rel=1e-9)
+    assert set(curves["se_source"]) == {"seeds"} and curves["n_examples"].eq(100).all()
 
 
 # --- rules' run() on a tiny ladder: outputs and byte-identical reruns ----------------------------------------

@@ -147,7 +147,11 @@ rule calibration_study:
             category=REPORT["verdicts"],
         ),
         table_tex=f"results/{RUN}/tables/calibration.tex",
-        summary_csv=f"results/{RUN}/tables/calibration_summary.csv",
+        summary_csv=report(
+            f"results/{RUN}/tables/calibration_summary.csv",
+            caption="../report/calibration_summary.rst",
+            category=REPORT["verdicts"],
+        ),
         figure_csv=f"results/{RUN}/figures/calibration.csv",
     log:
         f"results/{RUN}/logs/calibration_study.log",

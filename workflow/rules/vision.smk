@@ -78,6 +78,8 @@ rule vision_scores:
         zero_median_floor=config["zero_median_floor"],
         emergence_threshold=config["emergence_threshold"],
         min_effect=config["min_effect"],
+        sharpness=config["sharpness"],
+        backtest=config["backtest"],
         label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
     script:
         "../../scripts/vision_scores.py"

@@ -1,6 +1,6 @@
 """Rule backtest_curves: could the largest model's score have been predicted from the smaller ones?
 
-Issue 15, item 4 (docs/statistics.md, "Unpredictability backtest"). Per curve: the smooth family
+docs/statistics.md, "Unpredictability backtest". Per curve: the smooth family
 (the sharpness test's H0) is fitted on all but the largest `holdout` points and extrapolated to
 the largest one, averaged over the family's shapes by their likelihood (parameter and shape
 uncertainty, plus the point's own noise); `unpredictable` = the observed value lies above the

@@ -1,4 +1,4 @@
-"""Rule beyond_summary: the headline numbers of issue 7 ("is it emergent?" as a tested claim) in one JSON.
+"""Rule beyond_summary: the headline numbers of docs/design.md §9 ("is it emergent?" as a tested claim) in one JSON.
 
 Every number is read back from a table another rule wrote (never recomputed or typed in), so
 beyond_summary.json cannot disagree with the tables; the lead merges it into summary.json.

@@ -1,6 +1,6 @@
 """Rule bootstrap_tasks: how much do the per-metric tallies depend on which tasks BIG-bench has?
 
-Issue 7, part 2 (beyond the paper). Tasks are the sampling unit: a task contributes all of its
+docs/design.md §9.2 (beyond the paper). Tasks are the sampling unit: a task contributes all of its
 (family, task, metric) triplets together, so resampling tasks with replacement keeps the
 dependence between a task's families, shots and subtasks. `samples` bootstrap resamples (seeded
 by `seed`) are drawn at once as a multinomial weights matrix W (samples x tasks: how often each

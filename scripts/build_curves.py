@@ -1,6 +1,6 @@
 """Rule build_curves: tidy scores -> one ordered curve per (family, task, subtask, shots, metric).
 
-DESIGN §3. A curve is the values of one metric for one (family, task, subtask-or-task-level,
+docs/design.md §3. A curve is the values of one metric for one (family, task, subtask-or-task-level,
 shots), ordered by the scale column. Rows with a missing value or a missing/non-positive scale
 are dropped and counted per curve (`n_nan_dropped`); duplicate points at one scale are averaged
 and counted (`n_duplicates`); lower-is-better metrics are negated when `orient_metrics` is set so

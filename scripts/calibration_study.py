@@ -1,6 +1,6 @@
 """Rule calibration_study: measured false-positive rate, power and coverage of the new tests. SYNTHETIC.
 
-Issue 15, item 6 (docs/statistics.md, "Calibration"). Curves are drawn on the real BIG-G (12
+docs/statistics.md, "Calibration". Curves are drawn on the real BIG-G (12
 sizes) and GPT-3 (8 sizes) ladders (scripts/lib/ladders.py) with real test-set sizes (the
 `n_quantiles` of BIG-bench's n_examples, config/bigbench_task_metadata.csv) and binomial sampling
 of a 0/1-per-example score. Smooth shapes (H0 true): a straight line, power laws in log N (u^2,

@@ -1,6 +1,6 @@
 """Rule curve_verdicts: one verdict per curve, the Mirage screen beside the two tested properties.
 
-Issue 15, item 5 (docs/statistics.md). Joins emergence.parquet (the "possible emergence (Mirage
+docs/statistics.md. Joins emergence.parquet (the "possible emergence (Mirage
 screen)": ES > n - 1 and range >= min_effect, unchanged) with the sharpness test and the backtest:
 `emergent_tested` = screen and sharp and unpredictable. Per metric (preferred-metric curves and
 all curves): curves, passing the screen, sharp, unpredictable, screen and sharp, screen and sharp

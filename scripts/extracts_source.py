@@ -1,7 +1,7 @@
-"""Rule extracts_source: the registry's real third-party extracts -> the tidy scores table (issue 18).
+"""Rule extracts_source: the registry's real third-party extracts -> the tidy scores table (docs/extracts.md).
 
 The offline real-data source (`source: extracts`; `source: excerpt` is the same with the two
-BIG-bench extracts of issue 11; docs/extracts.md). Each entry of scripts/lib/extracts/registry.py
+BIG-bench extracts of docs/extracts.md). Each entry of scripts/lib/extracts/registry.py
 is one table that another project published, pinned by repository, commit, path and sha256; its
 files are read in place under `extracts.path` (`root`). Every file is checked against its pin
 first (a missing file or a different version stops the run with one line naming the file and

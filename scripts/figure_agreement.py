@@ -1,4 +1,4 @@
-"""Rule figure_agreement: the Mirage screen against human judgement (Wei et al. 2022, App. E; issue 7, part 4).
+"""Rule figure_agreement: the Mirage screen against human judgement (Wei et al. 2022, App. E; docs/design.md §9.4).
 
 Draws figures/agreement.{formats} from figures/agreement.csv, which rule human_agreement writes: per
 comparison (all tasks; scale-matched) and model family the confusion counts (positive = emergent),

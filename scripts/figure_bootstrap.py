@@ -1,4 +1,4 @@
-"""Rule figure_bootstrap: each metric's share of the emergent cases with bootstrap intervals (issue 7, part 2).
+"""Rule figure_bootstrap: each metric's share of the emergent cases with bootstrap intervals (docs/design.md §9.2).
 
 Draws figures/emergent_share_bootstrap.{formats} from figures/emergent_share_bootstrap.csv, which
 rule bootstrap_tasks writes: for the hand-annotated cases and the detected emergent

@@ -1,6 +1,6 @@
 """Rule figure_calibration: false-positive rate and power of the sharpness test, backtest coverage. SYNTHETIC.
 
-Issue 15, item 6. Input: figures/calibration.csv (written by calibration_study). Output:
+docs/statistics.md. Input: figures/calibration.csv (written by calibration_study). Output:
 figures/calibration.{formats}. Params: label, level (the nominal level, drawn as a line).
 """
 

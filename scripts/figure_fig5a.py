@@ -3,7 +3,7 @@
 Input: emergence.parquet (es_floored, threshold and emergent per curve), metrics.yaml (names,
 colours). Output: figures/fig5a_emergence_by_preferred_metric.{formats} and the CSV of the plotted
 points beside it. Params: emergence_threshold, min_effect, triplet_rule (titles), data_label,
-synthetic. DESIGN §4-§5.
+synthetic. docs/design.md §4-§5.
 
 Why es_floored: ES is infinite for a flat-then-jump curve; the floored companion is finite, so every
 curve can be drawn (infinite ones are marked with a triangle). With `emergence_threshold: auto`

@@ -2,7 +2,7 @@
 
 Inputs: tables/annotated_by_metric.csv and tables/annotated_missing.csv (from tally_metrics),
 metrics.yaml. Output: figures/fig5b_annotated_by_metric.{formats} and the CSV of the plotted bars.
-Params: annotations (the annotation file, named in the title), data_label, synthetic. DESIGN §4-§5.
+Params: annotations (the annotation file, named in the title), data_label, synthetic. docs/design.md §4-§5.
 
 The annotation source gives no metric; each task gets its BIG-bench preferred metric (tally_metrics
 says how). Annotated tasks the data lacks are counted in the subtitle, not dropped silently.

@@ -2,7 +2,7 @@
 
 Input: tables/emergent_share_by_metric.csv (from tally_metrics), metrics.yaml. Output:
 figures/fig5c_emergent_share_by_metric.{formats} and the CSV of the plotted bars. Params:
-emergence_threshold, min_effect, triplet_rule (titles), data_label, synthetic. DESIGN §4-§5.
+emergence_threshold, min_effect, triplet_rule (titles), data_label, synthetic. docs/design.md §4-§5.
 
 Two panels with the same metric order and colours: the hand-annotated emergent cases (the paper's
 Fig. 5C) and the preferred-metric triplets our emergence score calls emergent, so the reader sees

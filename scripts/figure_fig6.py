@@ -3,7 +3,7 @@
 Inputs: emergence.parquet (which curves are emergent, ES), curves.parquet (the points),
 metrics.yaml. Output: figures/fig6_metric_swap.{formats} and the CSV of the plotted points.
 Params: family (fig6.family, default "BIG-G T=0", the paper's "LaMDA"), tasks (fig6.tasks; empty =
-the paper's procedure), n_tasks (fig6.n_tasks), scale, data_label, synthetic. DESIGN §5.
+the paper's procedure), n_tasks (fig6.n_tasks), scale, data_label, synthetic. docs/design.md §5.
 
 Task choice (paper's procedure): task-level curves of `family` whose multiple_choice_grade curve
 passes the possible emergence (Mirage screen) and that also have a

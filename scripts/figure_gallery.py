@@ -2,7 +2,7 @@
 
 Inputs: emergence.parquet, curves.parquet, metrics.yaml. Output: figures/emergence_gallery.{formats}
 and the CSV of the plotted points. Params: n_curves (gallery size), emergence_threshold, min_effect,
-scale, data_label, synthetic. DESIGN §5 ("our own" figures).
+scale, data_label, synthetic. docs/design.md §5 ("our own" figures).
 
 Why: the paper's argument is that a sharp (all-or-nothing) metric can make smooth progress look
 sudden. For each of the top-N emergent curves by es_floored, the partner panel shows the same

@@ -1,4 +1,4 @@
-"""Rule figure_lm_eval_pairs: one ability, two metrics, on real models (the Mirage Fig. 6 idea; issue 16).
+"""Rule figure_lm_eval_pairs: one ability, two metrics, on real models (the Mirage Fig. 6 idea; docs/lm-eval.md).
 
 Why: the Mirage claim is that a sharp metric can make smooth progress look emergent. The harness
 reports two metrics of the same predictions for LAMBADA (accuracy, sharp, and perplexity, smooth)

@@ -1,4 +1,4 @@
-"""Rule figure_sensitivity: the emergent tally across thresholds and min_effect values (issue 7, part 3).
+"""Rule figure_sensitivity: the emergent tally across thresholds and min_effect values (docs/design.md §9.3).
 
 Draws figures/threshold_sensitivity.{formats} from figures/threshold_sensitivity.csv, which rule
 threshold_sensitivity writes in long format (`panel`): A, emergent preferred-metric curves per

@@ -1,4 +1,4 @@
-"""Rule figure_toy: the Mirage argument in six panels, from the toy model's numbers (issue 7, part 5).
+"""Rule figure_toy: the Mirage argument in six panels, from the toy model's numbers (docs/design.md §9.5).
 
 Draws figures/mirage_toy_model.{formats} from figures/mirage_toy_model.csv, which rule toy_model
 writes in long format (panel, series, length, test_size, n_params, value): A, per-token

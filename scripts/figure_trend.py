@@ -1,4 +1,4 @@
-"""Rule figure_trend: curves passing the Mirage screen, observed vs expected without a trend (issue 15, item 7).
+"""Rule figure_trend: curves passing the Mirage screen, observed vs expected without a trend (docs/statistics.md).
 
 Draws figures/trend_observed_vs_expected.{formats} from figures/trend_observed_vs_expected.csv, which
 rule trend_test writes: per (scope, metric) the curves passing the screen ("possible emergence (Mirage

@@ -1,6 +1,6 @@
 """Rule figure_verdicts: per metric, curves passing the Mirage screen, sharp, and sharp and unpredictable.
 
-Issue 15, item 5: the figure beside Fig. 5A. Input: figures/verdicts_by_metric.csv (written by
+docs/statistics.md: the figure beside Fig. 5A. Input: figures/verdicts_by_metric.csv (written by
 curve_verdicts; scope `all`), metrics.yaml (names, colours). Output: figures/verdicts_by_metric.{formats}.
 Params: label, synthetic.
 """

@@ -1,6 +1,6 @@
 """Rule human_agreement: does the emergence score agree with people who looked at the curves?
 
-Issue 7, part 4 (beyond the paper). Reference: Wei et al. (2022), "Emergent Abilities of Large
+docs/design.md §9.4 (beyond the paper). Reference: Wei et al. (2022), "Emergent Abilities of Large
 Language Models", TMLR, Appendix E, which sorts BIG-bench tasks into classes by eye
 (config/annotations/wei2022_appendixE_task_classes.csv, config key `agreement.classes`).
 

@@ -1,4 +1,4 @@
-"""Rule lm_eval_source: a folder of lm-evaluation-harness results files -> the tidy scores table (issue 16).
+"""Rule lm_eval_source: a folder of lm-evaluation-harness results files -> the tidy scores table (docs/lm-eval.md).
 
 `source: lm_eval` stands in for acquire + parse (docs/lm-eval.md). Every `*.json` under `path`
 (recursively, sorted) is read as a harness results file in layout 0.3 or 0.4

@@ -1,4 +1,4 @@
-"""Rule parse_scores: every scores_*.json in the manifest -> one tidy table (DESIGN §2).
+"""Rule parse_scores: every scores_*.json in the manifest -> one tidy table (docs/design.md §2).
 
 One row per (file, score entry, metric): family, model_name, the three size columns, task (the
 task folder name), subtask (null for the task-level entry), shots, metric, value, is_preferred,
@@ -125,7 +125,7 @@ def parse_document(doc: Any, path: str, task: str) -> tuple[dict[str, Any], dict
         k: [] for k in ("shots", "subtask", "metric", "value", "is_preferred", "low_score", "high_score")
     }
     # The same checks and messages as _object/_string/_number, with the JSON path only built when
-    # a check fails (this loop runs for every score entry of the corpus: issue 8).
+    # a check fails (this loop runs for every score entry of the corpus: docs/performance.md).
     c_shots, c_subtask, c_low, c_high = cols["shots"], cols["subtask"], cols["low_score"], cols["high_score"]
     c_metric, c_value, c_preferred = cols["metric"], cols["value"], cols["is_preferred"]
     mismatches = 0
@@ -209,7 +209,7 @@ def chunk_frame(
 ) -> pd.DataFrame:
     """One frame for many files: (fields, task, relpath) and the row count of each file, and the
     score columns of all of them concatenated. The same rows and values as concatenating one
-    `parse_file` frame per file, without building a DataFrame per file (issue 8: that was ~90% of
+    `parse_file` frame per file, without building a DataFrame per file (docs/performance.md: that was ~90% of
     the parse time)."""
     repeats = np.asarray(counts, dtype=np.int64)
 

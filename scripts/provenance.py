@@ -1,4 +1,4 @@
-"""Rule provenance: what a run read and with what, so a result can be traced and redone (DESIGN §7).
+"""Rule provenance: what a run read and with what, so a result can be traced and redone (docs/design.md §7).
 
 provenance.json holds the source, repository and resolved commit, the number of input files and
 the sha256 digest of their manifest, a digest of the whole config, the versions of Python and of

@@ -1,6 +1,6 @@
 """Rule sharpness_test: is each curve sharper than a smooth curve plus its sampling noise?
 
-Issue 15, items 2-3 (docs/statistics.md, "Sharpness test"). Per curve: the noise of every point
+docs/statistics.md, "Sharpness test". Per curve: the noise of every point
 (`noise_source`: binomial from n_examples, reported, seeds, or residual about the smooth fit
 pooled per (task, subtask, metric)), the best smooth fit (logistic at least `min_width_decades`
 wide, line or power law in log N), and `p_sharp`: the parametric-bootstrap p-value of the

@@ -1,4 +1,4 @@
-"""Rule summary: every headline number in one JSON file, with provenance (DESIGN §4, §8).
+"""Rule summary: every headline number in one JSON file, with provenance (docs/design.md §4, §8).
 
 Inputs: the tally tables (read back from their CSVs, so summary.json can never disagree with them),
 tables/annotated_missing.csv, manifest.csv (n_files), scores.parquet (families and tasks in the
@@ -7,7 +7,7 @@ settings (recorded, not used in any computation).
 
 Nothing here is typed in: the headline strings are formatted from the computed numbers. Every count
 of "emergent" curves or triplets here is the possible emergence (Mirage screen) (ES > threshold and
-range >= min_effect), and the headline sentences say so; the tested verdicts are issue 15's.
+range >= min_effect), and the headline sentences say so; the tested verdicts are in docs/statistics.md.
 """
 
 import logging
@@ -37,7 +37,7 @@ def summarise(
     manifest: pd.DataFrame,
     scores: pd.DataFrame,
 ) -> dict[str, Any]:
-    """The headline numbers, computed from the tables (see DESIGN §4 for what each means)."""
+    """The headline numbers, computed from the tables (see docs/design.md §4 for what each means)."""
     with_emergence = preferred.loc[preferred["emergent_triplets"] > 0, "metric"].tolist()
     annotated_metrics = annotated.loc[annotated["annotated_cases"] > 0, "metric"].tolist()
     ann_share = combined_share(share, "annotated_cases")
@@ -136,7 +136,7 @@ def run(
             "triplet_rule": triplet_rule,
         },
         **numbers,
-        # Issue 7 (null model, bootstrap, threshold sweep, human agreement, toy model) and issue 10
+        # docs/design.md §9.1-§9.5 (null model, bootstrap, threshold sweep, human agreement, toy model) and §9.6
         # (vision models) write their own headline files from their tables; merged here whole.
         "beyond": {k: v for k, v in read_json(beyond).items() if k != "data_label"},
         "vision": read_json(vision)["vision"],

@@ -1,6 +1,6 @@
 """Rule synthesize_sample: a SYNTHETIC BIG-bench results snapshot, in the exact upstream layout.
 
-DESIGN §6. The numbers come from the Mirage mathematical model, so that the metric effect is
+docs/design.md §6. The numbers come from the Mirage mathematical model, so that the metric effect is
 visible: per task and model a per-token cross-entropy L(N) = L9 * (N / 1e9)^alpha (alpha < 0),
 per-token probability p = exp(-L); exact-match style scores ~ p^l for a target of l tokens (sharp
 in log N), BLEU/ROUGE/sequence F1 ~ p and log-likelihood = -l * L (smooth); multiple-choice
@@ -10,7 +10,7 @@ the same margin (smooth). Proportions get binomial noise from the task's real nu
 examples (BIG-bench task metadata); the rest get Gaussian noise.
 
 Tasks, subtasks and preferred metrics are real BIG-bench names (config/bigbench_task_metadata.csv);
-families and sizes follow the real ladders. Every quirk of BIGBENCH_FORMAT.md is planted: NaN
+families and sizes follow the real ladders. Every quirk of docs/bigbench-format.md §5 is planted: NaN
 literals and nulls, metrics missing for some models, tasks with only one or two sizes of a
 family, duplicate entries, the GPT "200B" file that is the 175B model, a size that appears twice
 in a family, unknown top-level and model keys, null size fields, families with only 0-shot,

@@ -1,4 +1,4 @@
-"""Rule tally_metrics: which metrics the emergent cases come from (Mirage Fig. 5A-C numbers; DESIGN §4).
+"""Rule tally_metrics: which metrics the emergent cases come from (Mirage Fig. 5A-C numbers; docs/design.md §4).
 
 Inputs: emergence.parquet (one row per scored curve, `emergent` already decided by the emergence
 rule), scores.parquet (to find each task's preferred metric), the annotations CSV (tasks a paper

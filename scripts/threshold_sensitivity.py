@@ -1,6 +1,6 @@
 """Rule threshold_sensitivity: do the emergent tallies survive other choices of threshold and min_effect?
 
-Issue 7, part 3 (beyond the paper). The paper states no ES threshold; ours (DESIGN §3) is
+docs/design.md §9.3 (beyond the paper). The paper states no ES threshold; ours (docs/design.md §3) is
 `emergence_threshold` (auto = n_points - 1, the ES of a straight line) and `min_effect`. This rule
 recounts the emergent curves on a grid: every threshold in `thresholds` ("auto" and numbers; the
 default adds 13 log-spaced values from 1 to 100) crossed with every value in `min_effects`; the

@@ -1,6 +1,6 @@
 """Rule toy_model: the Mirage paper's mathematical argument, in closed form (no data).
 
-Issue 7, part 5 (Schaeffer et al. 2023, Sec. 2-3, Fig. 2/3). A model with N parameters has
+docs/design.md §9.5 (Schaeffer et al. 2023, Sec. 2-3, Fig. 2/3). A model with N parameters has
 per-token cross-entropy L(N) = (N / c)^alpha (c > 0, alpha < 0), so its probability of the right
 token, p(N) = exp(-L(N)), improves smoothly with scale. What a metric makes of it:
 
@@ -33,7 +33,7 @@ editing figures.formats reruns only the drawing), tables/toy_resolution.csv (per
 test size: models reading 0, ES, es_floored, es_infinite; test_size empty = exact accuracy). ES is
 computed on the ladder, metric values oriented so that higher is better (edit distance and Brier
 score negated), es_floored with zero_median_floor x the metric's range.
-Issue 15 (params `sharpness`, `backtest`): the grade and Brier score as measured on each n of
+Verdicts (docs/statistics.md; params `sharpness`, `backtest`): the grade and Brier score as measured on each n of
 `test_sizes` get both tests (scripts/lib/verdict_curves.py), panel "G" (`verdict_numbers`).
 Params: the toy.* config keys, zero_median_floor, label (a constant: the model has no data, so
 neither the data source nor the sample seed reaches this rule).
@@ -376,7 +376,7 @@ def run(
     if sharpness is not None and backtest is not None:
         parts.append(tested := verdict_numbers(ladder, params, sizes, sharpness, backtest))
         flags = tested[tested["series"].str.startswith("sharp_")]
-        logger.info("issue 15: %s", ", ".join(f"{r.series} n={r.test_size}: {r.value:g}" for r in flags.itertuples()))
+        logger.info("verdicts: %s", ", ".join(f"{r.series} n={r.test_size}: {r.value:g}" for r in flags.itertuples()))
     plotted = pd.concat(parts, ignore_index=True).sort_values("panel", kind="mergesort")
     write_csv(plotted, figure_csv, label=label)
     write_csv(table, resolution, label=label)

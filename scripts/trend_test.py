@@ -1,6 +1,6 @@
 """Rule trend_test: does performance depend on scale (a trend)? A permutation test of every curve's ES.
 
-Issue 7, part 1, renamed by issue 15 (item 7): this is a TREND test, not a sharpness test. H0 for
+docs/design.md §9.1, renamed (docs/statistics.md): this is a TREND test, not a sharpness test. H0 for
 one curve: its values carry no information about model size, so every ordering of its points along
 the scale axis is equally likely. A steady rise is far from its shuffles and gets a small p-value;
 a flat-then-one-jump curve is not (most shuffles keep a zero median step), so a small p says "the

@@ -19,7 +19,7 @@ scored by scripts.emergence_scores.score_curves with the pipeline's own `zero_me
 `emergence_threshold` and `min_effect`. MSE has no fixed range, so its effect size is not checked
 (`effect_checked` false) and its floored ES uses the curve's own range.
 
-Issue 15: `value_se` is the spread over seeds (SD / sqrt(seeds) for the mean curve, SD for one
+Verdicts (docs/statistics.md): `value_se` is the spread over seeds (SD / sqrt(seeds) for the mean curve, SD for one
 seed's; `se_source` "seeds") with, for shares of test images, the fixed test set's binomial SE.
 With the `sharpness` and `backtest` params every curve gets p_sharp, q_sharp (BH over the vision
 curves), sharp and unpredictable (docs/statistics.md), in emergence.parquet, the table and summary.

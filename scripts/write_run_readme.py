@@ -1,4 +1,4 @@
-"""Rule write_run_readme: results/<run>/README.md, the page a person reads first (issue 17).
+"""Rule write_run_readme: results/<run>/README.md, the page a person reads first (docs/design.md §8.2).
 
 It says where the numbers came from (source, its label SYNTHETIC / real extract / full download,
 commit), prints every headline sentence of summary.json and every number that has an interval,

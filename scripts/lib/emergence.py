@@ -100,7 +100,7 @@ def es_matrix(y: np.ndarray, *, floor: float | np.ndarray = 0.0) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(spread == 0, 0.0, sign * spread / np.maximum(np.sqrt(median_d2), floor))
     # The same numbers as max/min/median over the last axis, ~3x faster on the short rows of the
-    # permutation null (issue 8): reductions over rows of 4-12 values pay numpy's per-row overhead
+    # permutation null (docs/performance.md): reductions over rows of 4-12 values pay numpy's per-row overhead
     # once per call here, not five times. max/min are read at argmax/argmin; the median is the
     # middle of a sorted row (mean of the two middle values for an even count), NaN when the row
     # holds a NaN (sort puts NaN last), exactly as np.median.

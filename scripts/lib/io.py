@@ -1,7 +1,7 @@
 """Helpers shared by the rule scripts: logging, atomic table writers, fixed float formats.
 
 Every writer goes through a temporary file in the target folder and `os.replace`, so a killed
-run never leaves a half-written table that a rerun would trust (issue 3). CSV outputs start with
+run never leaves a half-written table that a rerun would trust (docs/design.md §7). CSV outputs start with
 one `# ` line naming where the data came from (SYNTHETIC for the sample source); read them back
 with `read_csv`, which skips it.
 """

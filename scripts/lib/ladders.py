@@ -1,10 +1,10 @@
-"""The real model ladders of BIG-bench's families (docs/bigbench-format.md, "Model families"):
+"""The real model ladders of BIG-bench's families (docs/bigbench-format.md §3, "Model families"):
 (model_name, non_embedding_params) as the upstream results files state them.
 
 One copy, used by the synthetic sample, the calibration study and the real extracts' size maps.
 """
 
-# (model_name, non_embedding_params) of the real BIG-G dense ladder (BIGBENCH_FORMAT.md).
+# (model_name, non_embedding_params) of the real BIG-G dense ladder (docs/bigbench-format.md §3).
 BIG_G = [
     ("2m", 2098048),
     ("16m", 16780288),

@@ -1,7 +1,7 @@
 """Which files of a BIG-bench tree are results, and the manifest (path, size, sha256) of them.
 
 Every source (github download, local clone, synthetic sample) ends in the same manifest, so the
-parse rule and provenance.json do not care where the files came from (issue 4).
+parse rule and provenance.json do not care where the files came from (docs/bigbench-format.md §1).
 """
 
 import hashlib
@@ -54,7 +54,7 @@ def find_results_files(root: str | os.PathLike[str]) -> list[str]:
 
     Entries that are not regular files (a directory named like a scores file, a symlink) are
     listed too, so that parse_scores reports them in logs/bad_files.csv ("not a regular file")
-    instead of their being dropped without a word (issue 9).
+    instead of their being dropped without a word (docs/design.md §11).
     """
     root = Path(root)
     tasks = root / "bigbench" / "benchmark_tasks"

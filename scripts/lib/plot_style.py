@@ -1,4 +1,4 @@
-"""Shared figure helpers: one look, one colour per metric, byte-identical files (DESIGN §5, §7).
+"""Shared figure helpers: one look, one colour per metric, byte-identical files (docs/design.md §5, §7).
 
 Why one module: every figure must agree on how a metric is named and coloured, on the model-size
 axis, on the SYNTHETIC DATA banner and on how files are written, or readers comparing Fig. 5A

@@ -1,4 +1,4 @@
-"""The upstream quirks the synthetic sample plants (docs/bigbench-format.md, "Quirks"), one place:
+"""The upstream quirks the synthetic sample plants (docs/bigbench-format.md §5, "Known quirks"), one place:
 which tasks carry which per-task quirk, and the value-level quirks of each file.
 """
 

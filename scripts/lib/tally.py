@@ -174,7 +174,7 @@ def join_annotations(
     )
     missing["metadata_preferred_score"] = missing["task"].map(meta).fillna("")
     # Fig. 5B counts every annotated task: one without scores is counted under the preferred
-    # metric its task.json declares, and says so (issue 11); it stays listed in annotated_missing.
+    # metric its task.json declares, and says so (docs/design.md §4); it stays listed in annotated_missing.
     missing["counted_by_metadata"] = missing["metadata_preferred_score"] != ""
     from_meta = missing[missing["counted_by_metadata"]]
     found = pd.concat(

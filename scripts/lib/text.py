@@ -16,7 +16,7 @@ SCREEN_NAME = "possible emergence (Mirage screen)"
 """What the `emergent` column is (ES > threshold and range >= min_effect), in every caption and headline.
 
 The screen reproduces Mirage Figs. 5A-C; it tests neither sharpness nor unpredictability against
-noise (issue 15), so no caption calls a screened curve "emergent" without this name.
+noise (docs/statistics.md), so no caption calls a screened curve "emergent" without this name.
 """
 
 

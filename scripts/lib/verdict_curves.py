@@ -1,4 +1,4 @@
-"""The issue-15 tests for curves that are not BIG-bench's: the vision ladders and the Mirage toy model.
+"""The tests for curves that are not BIG-bench's: the vision ladders and the Mirage toy model.
 
 `tests_from_config` runs both tests (scripts/lib/backtest.py `curve_tests`) with the `sharpness:`
 and `backtest:` config sections as a rule receives them; `binomial_ladder` turns closed-form

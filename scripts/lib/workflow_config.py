@@ -181,7 +181,7 @@ def is_commit_sha(ref: str) -> bool:
 
 
 def run_name(config: dict[str, Any], commit: str | None = None) -> str:
-    """The results/<run> folder: run_name if set, else named after the source (DESIGN §1)."""
+    """The results/<run> folder: run_name if set, else named after the source (docs/design.md §1)."""
     if config.get("run_name"):
         return config["run_name"]
     source = config["source"]

@@ -1,4 +1,4 @@
-"""Benchmark of the pipeline at full BIG-bench scale (issue 8): `make bench`.
+"""Benchmark of the pipeline at full BIG-bench scale (docs/performance.md): `make bench`.
 
 Not a test (pytest does not collect this file: its name does not start with `test_`, and the
 folder has no __init__.py or conftest.py that would import it). It writes only under
@@ -14,7 +14,7 @@ results/bench/ (git-ignored) and needs no network. Steps:
 6. The whole DAG, snapshot -> summary, with snakemake (source=local on the snapshot, -c2,
    --forceall), a no-op rerun (`snakemake -n`), threshold-edit reruns (`--config
    emergence_threshold=...`), and peak memory (max_rss) of every rule from its `benchmark:` file;
-   the issue-15 verdict rules (sharpness_test + backtest_curves + curve_verdicts < 2 min together,
+   the verdict rules (sharpness_test + backtest_curves + curve_verdicts < 2 min together,
    calibration_study < 1 min) are checked from the same files.
 
 Every timing is min / median over --repeats runs (default 3): the machine is shared, so prefer min.
@@ -69,7 +69,7 @@ TARGETS = {
 }
 
 VERDICT_RULES = ("sharpness_test", "backtest_curves", "curve_verdicts")
-"""The issue-15 rules that scale with the number of curves (target: < 2 min together at full scale)."""
+"""The rules that scale with the number of curves (target: < 2 min together at full scale)."""
 
 NAIVE_COLUMNS = PARSED_COLUMNS
 """The naive loader builds the same columns as parse_files (before the n_examples join)."""
@@ -469,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         edit,
         None if edit is None else edit < TARGETS["threshold_edit_s"],
     )
-    # Issue 15: the verdict rules together (sum of their fastest runs, an upper bound of their wall time).
+    # docs/statistics.md: the verdict rules together (sum of their fastest runs, an upper bound of their wall time).
     verdict_runs = [dag.get("rules", {}).get(rule) for rule in VERDICT_RULES]
     verdict_s = sum(min(s for s, _ in runs) for runs in verdict_runs) if all(verdict_runs) else None
     check(

@@ -1,4 +1,4 @@
-"""source=extracts / excerpt through the snakemake CLI on the real extracts in ../shared/data (issue 18).
+"""source=extracts / excerpt through the snakemake CLI on the real extracts in ../shared/data (docs/extracts.md).
 
 Each run is in a temporary working directory with a copy of config/; the real files are read in
 place (extracts.path). Skipped, with the reason, where the files are absent. Emergence scores of

@@ -1,4 +1,4 @@
-"""The download path and the local-clone path give the same tidy table (issue 4, "done when")."""
+"""The download path and the local-clone path give the same tidy table (docs/design.md §12)."""
 
 import time
 

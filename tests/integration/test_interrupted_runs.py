@@ -1,4 +1,4 @@
-"""Interrupted runs (issue 9, part 4): SIGKILL the whole snakemake process group mid-rule, rerun.
+"""Interrupted runs (docs/design.md §11.4): SIGKILL the whole snakemake process group mid-rule, rerun.
 
 What a kill leaves behind, checked here, and what the README ("Robustness") tells users to do:
 - Snakemake's lock on the working directory: a plain rerun stops with "Directory cannot be

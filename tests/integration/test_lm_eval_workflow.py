@@ -1,4 +1,4 @@
-"""source=lm_eval end to end through the snakemake CLI on a small copy of the real harness results (issue 16).
+"""source=lm_eval end to end through the snakemake CLI on a small copy of the real harness results (docs/lm-eval.md).
 
 The copy (made in tmp_path from ../shared/data/lm_eval/pythia; skipped when that is absent) holds
 four Pythia sizes (final checkpoint and three earlier steps, zero-shot) and four OPT sizes, enough

@@ -1,4 +1,4 @@
-"""The Snakemake report of a sample run, opened in headless Chromium as a reader opens it (issue 17).
+"""The Snakemake report of a sample run, opened in headless Chromium as a reader opens it (docs/design.md §7).
 
 Builds report.zip for the session's sample run, unpacks it, opens report.html and checks, through
 the page itself: every figure and table of the run (every report() output the workflow declares,

@@ -1,4 +1,4 @@
-"""results/sample/README.md of a real sample run: the page a person reads first (issue 17)."""
+"""results/sample/README.md of a real sample run: the page a person reads first (docs/design.md §8.2)."""
 
 import json
 import re

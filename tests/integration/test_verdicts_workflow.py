@@ -1,4 +1,4 @@
-"""The issue-15 rules through the snakemake CLI on the SYNTHETIC sample: contract outputs, labels, reruns."""
+"""The verdict rules through the snakemake CLI on the SYNTHETIC sample: contract outputs, labels, reruns."""
 
 import hashlib
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""beyond_summary.json is read back from the issue-7 tables; and the issue-7 rules run on the sample."""
+"""beyond_summary.json is read back from the tables of docs/design.md §9, and its rules run on the sample."""
 
 import json
 import re
@@ -112,7 +112,7 @@ BEYOND_FIGURES = {
 
 
 def beyond_targets(formats: tuple[str, ...]) -> list[str]:
-    """beyond_summary.json and the issue-7 figures in the given formats (as rule all lists them)."""
+    """beyond_summary.json and the docs/design.md §9 figures in the given formats (as rule all lists them)."""
     figures = [f"results/sample/figures/{name}.{ext}" for name in BEYOND_FIGURES for ext in formats]
     return ["results/sample/beyond_summary.json", *figures]
 
@@ -154,7 +154,7 @@ def test_issue7_rules_run_on_the_sample(tmp_path):
     assert "trend_test" in stats and "beyond_summary" in stats and "figure_trend" in stats
     assert "bootstrap_tasks" not in stats and "emergence_scores" not in stats and "figure_bootstrap" not in stats
     fast.write_text("trend: {permutations: 200}\nbootstrap: {samples: 300}\n")
-    # issue 6: editing figures.formats reruns the five figure rules and nothing that computes
+    # docs/design.md §7: editing figures.formats reruns the five figure rules and nothing that computes
     stats = job_stats(
         run_snakemake(
             workdir,

@@ -1,4 +1,4 @@
-"""A corrupted corpus (issue 9, part 2): a copy of the synthetic snapshot broken in many ways.
+"""A corrupted corpus (docs/design.md §11.2): a copy of the synthetic snapshot broken in many ways.
 
 Bad files: with `on_bad_file: error` the run stops naming the first bad file and what is wrong;
 with `skip` it completes, logs/bad_files.csv lists exactly the broken files with their reasons,

@@ -1,4 +1,4 @@
-"""Properties of the emergence score (issue 9, part 1), and the vectorised code against a plain reference.
+"""Properties of the emergence score (docs/design.md §11.1), and the vectorised code against a plain reference.
 
 Every property goes through the real path of the pipeline: tidy score rows -> `build_curves`
 (drop NaN, average duplicate sizes, orient) -> `score_curves` (`curve_statistics` inside).
@@ -261,7 +261,7 @@ def test_a_curve_of_only_nan_is_excluded_not_scored():
 def reference_scores(
     rows: Rows, *, metric: str, preferred: bool, min_points: int, floor: float = FLOOR, min_effect: float = MIN_EFFECT
 ) -> dict | None:
-    """Everything DESIGN §3 says about one curve, one curve at a time, in plain Python.
+    """Everything docs/design.md §3 says about one curve, one curve at a time, in plain Python.
 
     None when the curve has fewer than min_points finite points (excluded).
     """

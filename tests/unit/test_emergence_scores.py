@@ -1,4 +1,4 @@
-"""Every emergence-score rule of DESIGN §3, pinned by hand-calculated cases."""
+"""Every emergence-score rule of docs/design.md §3, pinned by hand-calculated cases."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Adapter audit_table (PeterPonyu/calibration-traps audit_table.json) and the shared model sizes (issues 11, 18).
+"""Adapter audit_table (PeterPonyu/calibration-traps audit_table.json) and the shared model sizes (docs/extracts.md).
 
 Unit tests on tiny hand-made inputs (hand calculations in comments) and on rows of the real file
 (/work/shared/data/real_excerpts/audit_table.json, cited per test; skipped when it is absent).
@@ -18,7 +18,7 @@ from scripts.lib.extracts.sizes import BIG_G_LADDER, check_model_sizes, resolve_
 from scripts.lib.score_table import add_value_se, binomial_se, preferred_metric_from_metadata
 from tests.helpers.extracts_testing import FACTS, METADATA, SIZES, context, needs, real_files
 
-# BIGBENCH_FORMAT.md: real non_embedding_params of the BIG-G dense ladder, 2m -> 128b.
+# docs/bigbench-format.md §3: real non_embedding_params of the BIG-G dense ladder, 2m -> 128b.
 LADDER_DOC = [
     2098048,
     16780288,

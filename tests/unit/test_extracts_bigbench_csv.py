@@ -1,4 +1,4 @@
-"""Adapter bigbench_csv (smolix/benchmark-selection) and its reconciliation with audit_table (issues 11, 18).
+"""Adapter bigbench_csv (smolix/benchmark-selection) and its reconciliation with audit_table (docs/extracts.md).
 
 Unit tests on tiny hand-made inputs (hand calculations in comments) and on rows of the real file
 (/work/shared/data/real_excerpts/bigbench.csv, cited per test; skipped when it is absent).
@@ -19,7 +19,7 @@ from scripts.lib.extracts.registry import ExtractError, entries
 from scripts.lib.extracts.schema_check import OUTPUT_COLUMNS
 from tests.helpers.extracts_testing import context, needs, real_files
 
-# BIGBENCH_FORMAT.md: real non_embedding_params of the BIG-G dense ladder, 2m -> 125m.
+# docs/bigbench-format.md §3: real non_embedding_params of the BIG-G dense ladder, 2m -> 125m.
 LADDER_DOC = [2098048, 16780288, 56629632, 134228992]
 
 

@@ -1,4 +1,4 @@
-"""Adapter expemergence (tony10101105/ExpEmergence, Wu & Lo 2025): accuracy and Brier score of open models (issue 18).
+"""Adapter expemergence (tony10101105/ExpEmergence, Wu & Lo 2025): accuracy and Brier score of open models.
 
 Rows of the real files under /work/shared/data/real_multimetric/expemergence/data/ (file and line
 cited per test; skipped when absent) and tiny hand-made tables for the edge rules.

@@ -1,4 +1,4 @@
-"""Adapter obsscaling (ryoungj/ObsScaling, Ruan et al. 2024): 2-shot BIG-bench scores of open base models (issue 18).
+"""Adapter obsscaling (ryoungj/ObsScaling, Ruan et al. 2024): 2-shot BIG-bench scores of open base models.
 
 Rows of the real files under /work/shared/data/real_multimetric/obsscaling/eval_results/ (file and
 line cited; skipped when absent) and a tiny hand-made pair of tables for the join errors.

@@ -1,4 +1,4 @@
-"""Adapter on_emergence (UKPLab/on-emergence, Lu et al. 2024, CC BY-SA 4.0): seeds averaged into one point (issue 18).
+"""Adapter on_emergence (UKPLab/on-emergence, Lu et al. 2024, CC BY-SA 4.0): seeds averaged into one point.
 
 Rows of the real file /work/shared/data/real_multimetric/on_emergence/evaluation_scores.csv (lines
 cited; skipped when absent) and hand-made runs for the seed average (hand arithmetic in comments).

@@ -1,4 +1,4 @@
-"""The registry of real extracts: pins, one-line errors for a missing or changed file, config and labels (issue 18)."""
+"""The registry of real extracts: pins, one-line errors for a missing or changed file, config and labels."""
 
 import shutil
 

@@ -107,3 +107,26 @@ def test_lib_files_follows_imports_transitively(tmp_path: Path) -> None:
     script.write_text("from scripts.lib.a import thing\n")
     names = [Path(p).relative_to(tmp_path).as_posix() for p in lib_files(script, tmp_path)]
     assert names == ["scripts/lib/a.py", "scripts/lib/b.py", "scripts/lib/pkg/__init__.py", "scripts/lib/pkg/c.py"]
+
+
+CITING = sorted(
+    p
+    for folder in ("scripts", "workflow", "tests", "config")
+    for p in (ROOT / folder).rglob("*")
+    if p.is_file() and p.suffix in {".py", ".smk", ".rst", ".yaml", ".csv", ".md"} and "__pycache__" not in p.parts
+)
+
+
+def test_citations_point_into_the_repository() -> None:
+    """Code cites docs/ (which a clone has), never an issue number or a document outside the repository."""
+    stale, missing = [], set()
+    for path in CITING:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        rel = path.relative_to(ROOT).as_posix()
+        if rel == "tests/unit/test_layout.py":
+            continue
+        for pattern in (r"DESIGN §", r"DESIGN\.md", r"BIGBENCH_FORMAT", r"\b[Ii]ssues? [0-9]+\b", r"\bissue-[0-9]+"):
+            stale += [f"{rel}: {m.group(0)}" for m in re.finditer(pattern, text)]
+        missing |= {m.group(0) for m in re.finditer(r"docs/[\w.-]+\.md", text) if not (ROOT / m.group(0)).is_file()}
+    assert not stale, "citations of issues or outside documents:\n" + "\n".join(stale[:20])
+    assert not missing, f"cited docs that do not exist: {sorted(missing)}"

@@ -1,4 +1,4 @@
-"""Rule lm_eval_source: a folder of harness results files -> scores.parquet, manifest, bad files (issue 16).
+"""Rule lm_eval_source: a folder of harness results files -> scores.parquet, manifest, bad files (docs/lm-eval.md).
 
 run() on tiny folders written into tmp_path (values in the test, hand arithmetic in comments), every
 bad input of the issue (an error naming file and key, or a logs/bad_files.csv row with skip), the

@@ -1,8 +1,8 @@
 """The sharpness test (scripts/lib/sharpness.py, smooth_fit.py) on hand-made curves.
 
 The curves sit on the real BIG-G ladder (12 sizes, 2M to 137B non-embedding parameters, about
-0.4 decades apart), with the binomial noise of n examples. Verdicts pinned here (issue 15,
-"Done when"): flat-then-jump with n = 1000 is sharp; the same shape with n = 20 is not; a
+0.4 decades apart), with the binomial noise of n examples. Verdicts pinned here, as docs/statistics.md states them:
+flat-then-jump with n = 1000 is sharp; the same shape with n = 20 is not; a
 straight line is not; a logistic 1 decade wide (the boundary of the smooth null) is not.
 """
 

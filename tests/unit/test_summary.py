@@ -141,7 +141,7 @@ def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> N
     assert data["headline_annotated_share"].startswith("75.0% of annotated emergent tasks are scored by ")
     assert (data["n_files"], data["n_families"], data["n_tasks"]) == (3, 2, 4)
     assert data["synthetic"] is True and data["commit"] is None
-    # The issue-7 and vision headline files are merged whole (the beyond label is not repeated).
+    # The docs/design.md §9 and vision headline files are merged whole (the beyond label is not repeated).
     assert data["beyond"] == {"n_screened_with_trend": 1}
     assert data["vision"] == {"classifier": {"es": 3.0}}
     assert data["verdicts"] == {"headline_sharp": "1 of 2 screened curves are sharp"}

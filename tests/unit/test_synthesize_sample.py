@@ -1,4 +1,4 @@
-"""The synthetic snapshot: deterministic, upstream layout, and every quirk of BIGBENCH_FORMAT.md."""
+"""The synthetic snapshot: deterministic, upstream layout, and every quirk of docs/bigbench-format.md §5."""
 
 import json
 from pathlib import Path

@@ -178,7 +178,7 @@ BACKTEST = {"holdout": 1, "alpha": 0.05}
 
 
 def test_the_brier_score_passes_the_screen_but_is_not_sharp():
-    # Issue 15, item 8: on the 12-model ladder 1e7..1e12 the toy's Brier score has ES 13.5 > 11 (the
+    # docs/statistics.md: on the 12-model ladder 1e7..1e12 the toy's Brier score has ES 13.5 > 11 (the
     # Mirage screen), but read as measured on 1000 examples no rise narrower than a decade fits it
     # better than a smooth curve; the multiple choice grade (0.25 up to 4e9, 0.86 at 1.4e10) is sharp.
     ladder = np.logspace(7, 12, 12)

@@ -148,7 +148,7 @@ def test_chunking_does_not_change_the_per_curve_statistics_shape():
     assert stats["p_value"].between(1 / 51, 1).all()
 
 
-# --- ties, infinities and exact enumeration (issue 15, item 7) --------------------------------------
+# --- ties, infinities and exact enumeration (docs/statistics.md) --------------------------------------
 
 
 def test_at_least_counts_ties_within_the_tolerance_and_infinities_exactly():
@@ -216,7 +216,7 @@ def test_benjamini_hochberg_keeps_nan():
 
 def test_run_writes_consistent_outputs(tmp_path):
     # curve 4 rises 1% of the range, below min_effect 0.05, in the shape of STEP: its reorderings often
-    # score above 11, but none can pass the screen, so its null_exceed_prob is 0 (issue 15: it was not)
+    # score above 11, but none can pass the screen, so its null_exceed_prob is 0 (it once was not)
     points = points_frame(
         [
             ("m", True, STEP),

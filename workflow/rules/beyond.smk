@@ -1,9 +1,9 @@
-# Beyond the paper (issue 7): the Mirage screen put to tests. A permutation trend test ("does
+# Beyond the paper (docs/design.md §9): the Mirage screen put to tests. A permutation trend test ("does
 # performance depend on scale?", not sharpness) with FDR control, a bootstrap over tasks, the
 # threshold/min_effect sweep, agreement with human judgement (Wei et al. 2022, App. E), the Mirage
 # toy model, and their headline numbers (beyond_summary.json).
 # Each analysis rule writes its tables and the CSV of exactly the numbers its figure shows; a
-# figure_* rule draws that CSV, so editing figures.formats reruns only the drawing (issue 6).
+# figure_* rule draws that CSV, so editing figures.formats reruns only the drawing (docs/design.md §7).
 
 # Data label of the toy model's outputs: a closed-form model without data, so neither the source
 # nor sample.seed reaches its rules (and its figure has no SYNTHETIC banner).

@@ -29,7 +29,7 @@ METRICS_FILE = "config/metrics.yaml"
 
 
 # Report categories in reading order: the report lists categories and subcategories alphabetically,
-# so a number sets the order (issue 17).
+# so a number sets the order (docs/design.md §8.2).
 REPORT = {
     "summary": "1. Summary",
     "figures": "2. Figures",

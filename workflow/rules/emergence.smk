@@ -1,4 +1,4 @@
-# Curves and their emergence scores (DESIGN §3).
+# Curves and their emergence scores (docs/design.md §3).
 
 
 rule build_curves:

@@ -1,5 +1,5 @@
 # Figures (Mirage Fig. 5A-C, Fig. 6, and the emergence gallery); each rule also writes the CSV of
-# exactly the numbers it plots (DESIGN §5). One file per format in config figures.formats.
+# exactly the numbers it plots (docs/design.md §5). One file per format in config figures.formats.
 
 
 rule figure_fig5a:

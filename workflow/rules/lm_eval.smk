@@ -1,5 +1,5 @@
 # source=lm_eval: a folder of lm-evaluation-harness results files, e.g. the real Pythia, OPT and
-# BLOOM evaluations (issue 16, docs/lm-eval.md). One rule stands in for acquire + parse: it writes
+# BLOOM evaluations (docs/lm-eval.md). One rule stands in for acquire + parse: it writes
 # the same scores.parquet, logs/bad_files.csv and manifest.csv, so every later rule runs unchanged;
 # one figure rule adds the metric pairs (LAMBADA, MMLU) across size and along training.
 

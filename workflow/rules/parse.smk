@@ -1,4 +1,4 @@
-# Every scores file in the manifest -> one tidy table (DESIGN §2).
+# Every scores file in the manifest -> one tidy table (docs/design.md §2).
 
 
 # Only the BIG-bench-file sources have scores files to parse; the real extracts (extracts.smk) and

@@ -1,4 +1,4 @@
-# What a run read and with what (DESIGN §7).
+# What a run read and with what (docs/design.md §7).
 
 
 rule provenance:

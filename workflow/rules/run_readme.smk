@@ -1,4 +1,4 @@
-# results/<run>/README.md, the page a person reads first (issue 17). Included last in the
+# results/<run>/README.md, the page a person reads first (docs/design.md §8.2). Included last in the
 # Snakefile: it lists the report() outputs of every rule defined before it.
 from scripts.lib.report_index import report_outputs
 

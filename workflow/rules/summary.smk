@@ -1,4 +1,4 @@
-# Every headline number in one file, read back from the tables (DESIGN §4, §8).
+# Every headline number in one file, read back from the tables (docs/design.md §4, §8).
 
 
 rule summary:

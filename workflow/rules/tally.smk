@@ -1,4 +1,4 @@
-# Which metrics the emergent cases come from: tallies behind Mirage Fig. 5A-C (DESIGN §4).
+# Which metrics the emergent cases come from: tallies behind Mirage Fig. 5A-C (docs/design.md §4).
 
 
 rule tally_metrics:

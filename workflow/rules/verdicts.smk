@@ -1,4 +1,4 @@
-# "Is it emergent?" answered with tests (issue 15): the Mirage screen stays as it is ("possible
+# "Is it emergent?" answered with tests (docs/statistics.md): the Mirage screen stays as it is ("possible
 # emergence (Mirage screen)"); beside it, a sharpness test against a smooth null with each point's
 # sampling noise, an unpredictability backtest, one verdict per curve, and a SYNTHETIC calibration
 # of both tests (docs/statistics.md).

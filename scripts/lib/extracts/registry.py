@@ -155,7 +155,7 @@ ENTRIES: dict[str, Entry] = {
 """Every extract, by name (the order in which the rule runs them: audit_table before bigbench_csv)."""
 
 EXCERPT_ENTRIES = ("audit_table", "bigbench_csv")
-"""`source: excerpt` is `source: extracts` with these two (the BIG-bench scores extracts of issue 11)."""
+"""`source: excerpt` is `source: extracts` with these two (the BIG-bench scores extracts of docs/extracts.md)."""
 
 
 def entries(names: Iterable[str]) -> list[Entry]:

@@ -1,6 +1,6 @@
 """The tidy scores schema every extract adapter must produce, and the one check of it.
 
-The columns are parse_scores' (DESIGN §2) plus the per-point noise (n_examples, value_se,
+The columns are parse_scores' (docs/design.md §2) plus the per-point noise (n_examples, value_se,
 se_source), a second scale `flops` (training FLOPs, where the extract gives them) and `extract`
 (the registry entry a row came from), so build_curves and every later rule run unchanged.
 `finish_scores` gives an adapter's rows their dtypes and noise; `check_scores` rejects a frame

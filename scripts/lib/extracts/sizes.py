@@ -29,8 +29,8 @@ BIG_G_LADDER = {
     "128b": 137440272384.0,
 }
 """non_embedding_params of the BIG-G dense models by model_name, from their scores files' model
-block (docs/BIGBENCH_FORMAT.md); identical to audit_table.json's params_by_scale."""
-BIG_G_SOURCE = "BIG-bench scores_*.json model block, non_embedding_params of the BIG-G ladder (BIGBENCH_FORMAT.md)"
+block (docs/bigbench-format.md §3); identical to audit_table.json's params_by_scale."""
+BIG_G_SOURCE = "BIG-bench scores_*.json model block, non_embedding_params of the BIG-G ladder (docs/bigbench-format.md)"
 
 SIZE_KINDS = ("non_embedding", "total", "flop_matched")
 MODEL_SIZE_COLUMNS = ["family", "model_name", "params", "size_kind", "source"]

@@ -1,6 +1,6 @@
 """The HTTP side of the GitHub client: one session, retries, rate limits, redirects, token rules.
 
-DESIGN (docs: the download section of docs/design.md)
+DESIGN (docs/design.md §12)
 - The server is not trusted. A body is streamed with a byte cap and a total-time deadline, so a
   huge or endless body ends in an error, not in a memory blow-up or a hang. Redirects to another
   host are refused.

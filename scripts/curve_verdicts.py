@@ -31,7 +31,7 @@ BACKTEST_COLUMNS = [
     "backtest_z",
     "unpredictable",
 ]
-COUNT_COLUMNS = ["screen", "sharp", "unpredictable", "screen_sharp", "emergent_tested"]
+COUNT_COLUMNS = ["screen", "sharp", "unpredictable", "screen_sharp", "screen_unpredictable", "emergent_tested"]
 SCREEN_NAME = "possible emergence (Mirage screen)"
 
 
@@ -46,10 +46,11 @@ def verdicts(emergence: pd.DataFrame, sharp: pd.DataFrame, backtest: pd.DataFram
 
 
 def by_metric(table: pd.DataFrame) -> pd.DataFrame:
-    """Per (scope, metric): curves, screen, sharp, unpredictable, screen and sharp, all three."""
+    """Per (scope, metric): curves; screen, sharp, unpredictable; screen with either; all three."""
     flags = table.assign(
         screen=table["emergent"].astype(bool),
         screen_sharp=table["emergent"].astype(bool) & table["sharp"],
+        screen_unpredictable=table["emergent"].astype(bool) & table["unpredictable"],
     )
     rows = []
     for scope, part in (("preferred", flags[flags["is_preferred"].astype(bool)]), ("all", flags)):

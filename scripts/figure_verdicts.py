@@ -23,7 +23,8 @@ TITLE = "Possible emergence (Mirage screen) against the tested properties, per m
 BARS = [
     ("screen", "passes the Mirage screen", "#bab0ac"),
     ("screen_sharp", "… and sharp against noise", "#4e79a7"),
-    ("emergent_tested", "… and unpredictable (emergent, tested)", "#e15759"),
+    ("screen_unpredictable", "… and unpredictable from smaller models", "#f28e2b"),
+    ("emergent_tested", "… and both (emergent, tested)", "#e15759"),
 ]
 
 
@@ -39,9 +40,9 @@ def plot_verdicts(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *,
     height = 0.8 / len(BARS)
     for i, (col, text, color) in enumerate(BARS):
         vals = rows[col].to_numpy(float)
-        ax.barh(ys + (i - 1) * height, vals, height=height, color=color, label=text)
+        ax.barh(ys + (i - (len(BARS) - 1) / 2) * height, vals, height=height, color=color, label=text)
         for y, v in zip(ys, vals, strict=True):
-            ax.text(v, y + (i - 1) * height, f" {int(v)}", va="center", fontsize=7)
+            ax.text(v, y + (i - (len(BARS) - 1) / 2) * height, f" {int(v)}", va="center", fontsize=7)
     ax.set_yticks(ys, [metric_name(m, facts) for m in rows["metric"]])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlabel("curves")
@@ -49,7 +50,8 @@ def plot_verdicts(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *,
     total = data[(data["scope"] == "all") & (data["metric"] == "(total)")].iloc[0]
     subtitle = (
         f"{int(total['screen_sharp'])} of {int(total['screen'])} screened curves are sharp against a smooth null "
-        f"with their sampling noise; {int(total['emergent_tested'])} are also unpredictable from smaller models"
+        f"with their sampling noise, {int(total['screen_unpredictable'])} unpredictable from smaller models, "
+        f"{int(total['emergent_tested'])} both"
     )
     label_figure(fig, title=TITLE, subtitle=subtitle, data_label=label, synthetic=synthetic)
     return fig

@@ -58,7 +58,8 @@ def test_counts_and_headline_by_hand():
     counts = by_metric(table)
     total = counts[(counts["scope"] == "all") & (counts["metric"] == "(total)")].iloc[0]
     assert (total["curves"], total["screen"], total["sharp"], total["unpredictable"]) == (3, 2, 1, 2)
-    assert (total["screen_sharp"], total["emergent_tested"]) == (1, 1)
+    # by hand: curve 0 screen+sharp+unpredictable, curve 1 screen+unpredictable -> 1 sharp, 2 unpredictable, 1 both
+    assert (total["screen_sharp"], total["screen_unpredictable"], total["emergent_tested"]) == (1, 2, 1)
     pref = counts[counts["scope"] == "preferred"]
     assert set(pref["metric"]) == {"m", "(total)"}
     head = headline(table, counts)

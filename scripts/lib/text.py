@@ -72,12 +72,19 @@ def direction_text(metric: str, facts: Mapping[str, Mapping[str, Any]] | None) -
 
 
 def with_metric_names(df: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """Insert `name` (plain words) and `sharp` (all-or-nothing metric; empty if unknown) after `metric`."""
+    """Insert `name` (plain words), `sharp` (all-or-nothing metric) and `linear_in_logprob` (linear in
+    the per-token log-probability, the Mirage argument's "continuous") after `metric`; empty if unknown.
+
+    Why both flags: a metric can be continuous without being linear (perplexity is exp(cross-entropy)),
+    and only the linear ones are where Mirage predicts apparent emergence to vanish.
+    """
     out = df.copy()
     at = list(out.columns).index("metric") + 1
     out.insert(at, "name", [metric_name(m, facts) for m in out["metric"]])
     sharp = [facts[m].get("sharp") if m in facts else None for m in out["metric"]]
     out.insert(at + 1, "sharp", pd.array(sharp, dtype="boolean"))
+    linear = [bool(facts[m].get("linear_in_logprob", False)) if m in facts else None for m in out["metric"]]
+    out.insert(at + 2, "linear_in_logprob", pd.array(linear, dtype="boolean"))
     return out
 
 

@@ -59,7 +59,8 @@ dag: venv  ## the rule graph as results/rulegraph.svg (needs graphviz's dot)
 	$(SMK) --config source=sample --rulegraph | dot -Tsvg > results/rulegraph.svg
 
 # The README's pictures: three figures of the real-data excerpt run, and the rule graph.
-IMAGES := fig5c_emergent_share_by_metric fig5a_emergence_by_preferred_metric trend_observed_vs_expected
+IMAGES := fig5c_emergent_share_by_metric fig5a_emergence_by_preferred_metric verdicts_by_metric
+IMAGES_EXTRACTS := fig6_real_models
 
 rulegraph: venv  ## docs/img/rulegraph.{dot,svg}, the README's rule graph (needs graphviz)
 	mkdir -p results docs/img
@@ -68,9 +69,10 @@ rulegraph: venv  ## docs/img/rulegraph.{dot,svg}, the README's rule graph (needs
 	tred docs/img/rulegraph.dot > results/rulegraph.tred.dot  # drawn as its transitive reduction: direct needs only
 	dot -Tsvg -o docs/img/rulegraph.svg results/rulegraph.tred.dot
 
-images: rulegraph  ## docs/img/: the rule graph and three figures of the real-data excerpt run
+images: rulegraph  ## docs/img/: the rule graph, three figures of the real excerpt run and one of all real extracts
 	$(SMK) --cores $(CORES) $(IMAGES:%=results/excerpt/figures/%.png) --config source=excerpt extracts='{path: ../shared/data}'
-	cp $(IMAGES:%=results/excerpt/figures/%.png) docs/img/
+	$(SMK) --cores $(CORES) $(IMAGES_EXTRACTS:%=results/extracts/figures/%.png) --config source=extracts extracts='{path: ../shared/data}'
+	cp $(IMAGES:%=results/excerpt/figures/%.png) $(IMAGES_EXTRACTS:%=results/extracts/figures/%.png) docs/img/
 
 bench: venv  ## time parse, scoring and the whole DAG at full BIG-bench scale (results/bench/; docs/performance.md)
 	$(BIN)/python tests/benchmarks/bench_pipeline.py

@@ -19,13 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scripts.lib.curve_schema import CURVE_KEYS, NOISE_COLUMNS, POINT_COLUMNS
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet
 
 logger = logging.getLogger(__name__)
-
-CURVE_KEYS = ["family", "task", "subtask", "shots", "metric"]
-NOISE_COLUMNS = ["value_se", "se_source", "n_examples"]
-"""Per point: standard error in value units, where it came from (binomial/reported/seeds), examples."""
 
 
 def with_noise_columns(scores: pd.DataFrame) -> pd.DataFrame:
@@ -158,25 +155,7 @@ def build_curves(
     points = points.join(per_curve, on=CURVE_KEYS)
     points = points.loc[points["n_points"] >= min_points].drop(columns="n_points")
     points["curve_id"] = points.groupby(CURVE_KEYS, sort=True).ngroup()
-    columns = [
-        "curve_id",
-        *CURVE_KEYS,
-        "is_preferred",
-        "x",
-        "value",
-        "y",
-        *NOISE_COLUMNS,
-        "n_duplicates",
-        "n_nan_dropped",
-        "oriented",
-        "known_metric",
-        "higher_is_better",
-        "low_score",
-        "high_score",
-        "metric_low",
-        "metric_high",
-    ]
-    curves = from_sentinels(points[columns].sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True))
+    curves = from_sentinels(points[POINT_COLUMNS].sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True))
     excluded = from_sentinels(excluded)
     return curves, excluded
 

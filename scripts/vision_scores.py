@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scripts.lib.curve_schema import POINT_COLUMNS
 from scripts.lib.emergence import score_curves
 from scripts.lib.io import run_rule, write_csv, write_json, write_parquet, write_text
 from scripts.lib.latex import to_latex
@@ -49,32 +50,6 @@ logger = logging.getLogger(__name__)
 
 TASK = "digits"
 SUBSET_FORMULA = "C(c, K) / C(n, K): the fraction of all K-subsets of the n test images that are all correct"
-
-
-CURVE_COLUMNS = [
-    "curve_id",
-    "family",
-    "task",
-    "subtask",
-    "shots",
-    "metric",
-    "is_preferred",
-    "x",
-    "value",
-    "y",
-    "value_se",
-    "se_source",
-    "n_examples",
-    "n_duplicates",
-    "n_nan_dropped",
-    "oriented",
-    "known_metric",
-    "higher_is_better",
-    "low_score",
-    "high_score",
-    "metric_low",
-    "metric_high",
-]
 
 
 def subset_accuracy(n_correct: Any, n_total: Any, k: int) -> np.ndarray:
@@ -178,7 +153,7 @@ def vision_curves(metrics: pd.DataFrame, n_test: int | None = None) -> pd.DataFr
             "metric_high": points["high"].astype(float),
         }
     )
-    return curves[CURVE_COLUMNS].sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True)
+    return curves[POINT_COLUMNS].sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True)
 
 
 def emergence_table(

@@ -17,10 +17,11 @@ take the first (smallest-scale) point. Everything is grouped numpy/pandas over a
 import numpy as np
 import pandas as pd
 
-KEY_COLUMNS = ["family", "task", "subtask", "shots", "metric"]
+from scripts.lib.curve_schema import CURVE_KEYS
+
 TIE_TOLERANCE = 1e-9
 """ES within this relative distance of the threshold counts as equal to it (not emergent)."""
-CURVE_COLUMNS = KEY_COLUMNS + ["is_preferred", "known_metric", "higher_is_better", "oriented"]
+CURVE_COLUMNS = CURVE_KEYS + ["is_preferred", "known_metric", "higher_is_better", "oriented"]
 
 
 def curve_statistics(points: pd.DataFrame) -> pd.DataFrame:

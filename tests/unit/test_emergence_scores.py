@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from scripts.build_curves import build_curves
+from scripts.lib.curve_schema import POINT_COLUMNS
 from scripts.lib.emergence import curve_statistics, score_curves
 
 METRICS = {
@@ -215,6 +216,7 @@ def test_build_curves_run_with_nothing_excluded(tmp_path) -> None:
     assert read_csv(out["excluded"]).empty
     curves = pd.read_parquet(out["curves"])
     assert len(curves) == 5 and curves["value_se"].isna().all()  # no n_examples: noise unknown
+    assert list(curves.columns) == POINT_COLUMNS
 
 
 def test_a_direction_stated_by_the_file_orients_an_unknown_metric() -> None:

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from scripts import vision_figure, vision_scores, vision_train
+from scripts.lib.curve_schema import POINT_COLUMNS
 from scripts.lib.emergence import score_curves
 from scripts.lib.io import read_csv
 from scripts.lib.vision_models import size_from_params
 from scripts.vision_scores import (
-    CURVE_COLUMNS,
     emergence_table,
     fraction_below,
     seed_metrics,
@@ -25,31 +25,6 @@ from scripts.vision_train import autoencoder_params, classifier_params, per_imag
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 LABEL = "test digits"
-# The columns of results/<run>/curves.parquet (scripts/build_curves.py), in order.
-BIGBENCH_CURVE_COLUMNS = [
-    "curve_id",
-    "family",
-    "task",
-    "subtask",
-    "shots",
-    "metric",
-    "is_preferred",
-    "x",
-    "value",
-    "y",
-    "value_se",
-    "se_source",
-    "n_examples",
-    "n_duplicates",
-    "n_nan_dropped",
-    "oriented",
-    "known_metric",
-    "higher_is_better",
-    "low_score",
-    "high_score",
-    "metric_low",
-    "metric_high",
-]
 
 
 # --- metrics -----------------------------------------------------------------------------------------
@@ -170,7 +145,7 @@ def test_hand_ladder_metrics_curves_and_emergence():
     assert got["reconstruction_below_c"] == pytest.approx([0, 0, 0, 0.75])
 
     curves = vision_curves(metrics)
-    assert list(curves.columns) == BIGBENCH_CURVE_COLUMNS == CURVE_COLUMNS
+    assert list(curves.columns) == POINT_COLUMNS  # the layout build_curves writes (test_emergence_scores)
     # 4 metrics x (mean + 1 seed) curves of 4 points
     assert curves["curve_id"].nunique() == 8 and len(curves) == 32
     mse = curves[curves.metric == "reconstruction_mse"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-CURVE_KEYS = ["family", "task", "subtask", "shots", "metric"]
+from scripts.lib.curve_schema import CURVE_KEYS
 
 
 def _keyed(frame: pd.DataFrame) -> pd.DataFrame:

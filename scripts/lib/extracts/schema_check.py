@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scripts.lib.curve_schema import CURVE_KEYS
 from scripts.lib.extracts.registry import ExtractError
 from scripts.lib.score_table import add_value_se
 from scripts.lib.scores_schema import COLUMNS, NOISE_COLUMNS, SIZE_KEYS
@@ -23,7 +24,6 @@ logger = logging.getLogger(__name__)
 SIZE_COLUMNS = list(SIZE_KEYS)
 OUTPUT_COLUMNS = [*COLUMNS, *NOISE_COLUMNS, "flops", "extract"]
 KEY_COLUMNS = ["family", "model_name", "task", "subtask", "shots", "metric"]
-CURVE_KEY_COLUMNS = ["family", "task", "subtask", "shots", "metric"]
 SE_SOURCES = {"binomial", "seeds", "reported"}
 DTYPES = {
     "shots": "Int64",
@@ -102,8 +102,8 @@ def check_scores(frame: pd.DataFrame, *, extract: str, metric_facts: Mapping[str
 def check_disjoint_curves(scores: pd.DataFrame) -> None:
     """No curve (family, task, subtask, shots, metric) may mix rows of two extracts."""
     keyed = scores.assign(subtask=scores["subtask"].fillna(""), shots=scores["shots"].fillna(-1))
-    n = keyed.groupby(CURVE_KEY_COLUMNS)["extract"].nunique()
+    n = keyed.groupby(CURVE_KEYS)["extract"].nunique()
     if (n > 1).any():
         key = n[n > 1].index[0]
-        names = sorted(keyed.set_index(CURVE_KEY_COLUMNS).loc[key, "extract"].unique())
+        names = sorted(keyed.set_index(CURVE_KEYS).loc[key, "extract"].unique())
         raise ExtractError(" and ".join(names), f"curve {key}", "two extracts give points of the same curve")

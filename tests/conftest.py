@@ -1,10 +1,32 @@
-"""Shared fixtures: one full sample run for the integration tests."""
+"""Shared fixtures: one full sample run for the integration tests; the loopback GitHub mirror."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.github_mirror import GitHubMirror
+from tests.helpers.github_testing import fake_source, hermetic
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees a real GitHub token or a proxy: every request goes to a loopback mirror or nowhere."""
+    hermetic(monkeypatch)
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    """A tiny BIG-bench tree (tests/helpers/fake_repos.py) for the mirror to serve."""
+    return fake_source(tmp_path)
+
+
+@pytest.fixture
+def mirror(source: Path) -> Iterator[GitHubMirror]:
+    """`source` served as google/BIG-bench on 127.0.0.1 (a module may serve something else)."""
+    with GitHubMirror(source) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

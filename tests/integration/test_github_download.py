@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,28 +10,12 @@ from scripts.lib.github.refs import ref_cache_file
 from scripts.lib.io import read_csv
 from scripts.lib.manifest import build_manifest, find_results_files
 from tests.helpers.github_mirror import GitHubMirror
-from tests.helpers.github_testing import closed_port, fake_source, hermetic
+from tests.helpers.github_testing import closed_port
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 pytestmark = pytest.mark.integration
 
 SHA = "6e68a55da4ccab0b3e911bcce22d9009d00c83b1"  # any 40-hex sha: the dry run only names the run folder
-
-
-@pytest.fixture(autouse=True)
-def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    hermetic(monkeypatch)
-
-
-@pytest.fixture
-def source(tmp_path: Path) -> Path:
-    return fake_source(tmp_path)
-
-
-@pytest.fixture
-def mirror(source: Path) -> Iterator[GitHubMirror]:
-    with GitHubMirror(source) as served:
-        yield served
 
 
 def test_download_rule_under_snakemake(source: Path, mirror: GitHubMirror, tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ import pytest
 
 from scripts.lib.io import read_csv
 from tests.helpers.github_mirror import GitHubMirror
-from tests.helpers.github_testing import hermetic
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 from tests.integration.test_lm_eval_workflow import needs_shared, small_copy
 
@@ -21,11 +20,6 @@ pytestmark = [pytest.mark.integration, needs_shared]
 
 REPO = "EleutherAI/pythia"
 PATTERNS = ["evals/pythia-v1/*/zero-shot/*.json", "evals/opt/*.json"]
-
-
-@pytest.fixture(autouse=True)
-def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    hermetic(monkeypatch)
 
 
 @pytest.fixture

@@ -26,15 +26,9 @@ from tests.helpers.github_testing import (
     closed_port,
     download,
     fake_source,
-    hermetic,
     scores_of,
 )
 from tests.helpers.http_faults import Status, rate_limited
-
-
-@pytest.fixture(autouse=True)
-def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    hermetic(monkeypatch)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,27 +26,9 @@ from tests.helpers.github_testing import (
     assert_cache_clean,
     cached_files,
     download,
-    fake_source,
-    hermetic,
     scores_of,
 )
 from tests.helpers.http_faults import Body, Drop, SlowBody, Status, Truncated
-
-
-@pytest.fixture(autouse=True)
-def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    hermetic(monkeypatch)
-
-
-@pytest.fixture
-def source(tmp_path: Path) -> Path:
-    return fake_source(tmp_path)
-
-
-@pytest.fixture
-def mirror(source: Path) -> Iterator[GitHubMirror]:
-    with GitHubMirror(source) as served:
-        yield served
 
 
 @pytest.fixture

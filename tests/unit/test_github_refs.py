@@ -9,12 +9,7 @@ import pytest
 from scripts.lib.github import DownloadError
 from scripts.lib.github.refs import ref_cache_file, resolve_ref
 from tests.helpers.github_mirror import GitHubMirror
-from tests.helpers.github_testing import closed_port, fake_source, hermetic
-
-
-@pytest.fixture(autouse=True)
-def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    hermetic(monkeypatch)
+from tests.helpers.github_testing import closed_port, fake_source
 
 
 def test_first_resolution_is_cached_then_used_offline(tmp_path: Path) -> None:

@@ -14,15 +14,10 @@ from scripts.lib.github.tree import path_matches
 from scripts.lib.manifest import find_results_files, is_results_file
 from tests.helpers.fake_repos import write_fake_bigbench, write_fake_pythia
 from tests.helpers.github_mirror import GitHubMirror
-from tests.helpers.github_testing import SHA, cached_files, download, fake_source, hermetic
+from tests.helpers.github_testing import SHA, cached_files, download, fake_source
 
 BIGBENCH = ["bigbench/benchmark_tasks/*/results/scores_*.json"]
 RESULTS = "bigbench/benchmark_tasks/t/results"
-
-
-@pytest.fixture(autouse=True)
-def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    hermetic(monkeypatch)
 
 
 def listed(mirror: GitHubMirror, patterns: list[str], *, repo: str | None = None, commit: str | None = None) -> Any:

@@ -121,21 +121,7 @@ def curve_table(emergence: pd.DataFrame, stats: pd.DataFrame, ok: np.ndarray, *,
     null_exceed_prob applies the effect criterion `ok` (fixed under reordering) to the share of
     orderings above the threshold, so it is P(a reordering passes the whole screen).
     """
-    out = emergence[
-        [
-            "curve_id",
-            "family",
-            "task",
-            "subtask",
-            "shots",
-            "metric",
-            "is_preferred",
-            "n_points",
-            "es",
-            "threshold",
-            "emergent",
-        ]
-    ].copy()
+    out = emergence[[c for c in CURVE_COLUMNS if c in emergence.columns]].copy()  # identity, ES, screen
     out["effect_ok"] = ok
     out = out.join(stats[["p_value", "p_exact", "null_es_q95"]])
     out["null_exceed_prob"] = stats["exceed_any_effect"].to_numpy() * ok

@@ -18,6 +18,20 @@ METRICS = {
 }
 
 
+def curves_of(scores: pd.DataFrame, *, min_points: int = 4, orient_metrics: bool = True):
+    """build_curves over every family, shot count and entry level, on the non-embedding scale."""
+    return build_curves(
+        scores,
+        METRICS,
+        scale="non_embedding_params",
+        families=[],
+        shots=[],
+        granularity="all",
+        min_points=min_points,
+        orient_metrics=orient_metrics,
+    )
+
+
 def scores_frame(curves: dict[str, list[float]], *, xs=(1e6, 1e7, 1e8, 1e9, 1e10), preferred=None) -> pd.DataFrame:
     """Tidy scores for one family/task/shots: one curve per metric, values at xs."""
     rows = []
@@ -56,15 +70,8 @@ def score(
     preferred=None,
     xs=(1e6, 1e7, 1e8, 1e9, 1e10),
 ) -> pd.DataFrame:
-    points, excluded = build_curves(
-        scores_frame(curves, xs=xs, preferred=preferred),
-        METRICS,
-        scale="non_embedding_params",
-        families=[],
-        shots=[],
-        granularity="all",
-        min_points=min_points,
-        orient_metrics=orient,
+    points, excluded = curves_of(
+        scores_frame(curves, xs=xs, preferred=preferred), min_points=min_points, orient_metrics=orient
     )
     table = score_curves(points, zero_median_floor=floor, emergence_threshold=threshold, min_effect=min_effect)
     table.attrs["excluded"] = excluded
@@ -138,16 +145,7 @@ def test_duplicate_points_are_averaged_and_counted():
     # squared .04 0 .01 .01, median .01 -> ES = .4 / .1 = 4.
     frame = scores_frame({"exact_str_match": [0, 0.1, 0.2, 0.3, 0.4]})
     extra = frame.iloc[[1]].assign(value=0.3)
-    points, _ = build_curves(
-        pd.concat([frame, extra]),
-        METRICS,
-        scale="non_embedding_params",
-        families=[],
-        shots=[],
-        granularity="all",
-        min_points=4,
-        orient_metrics=True,
-    )
+    points, _ = curves_of(pd.concat([frame, extra]))
     table = score_curves(points, zero_median_floor=0.01, emergence_threshold="auto", min_effect=0.05)
     assert table["n_duplicates"].iloc[0] == 1
     assert points.loc[points["x"] == 1e7, "value"].iloc[0] == pytest.approx(0.2)
@@ -222,17 +220,8 @@ def test_build_curves_run_with_nothing_excluded(tmp_path) -> None:
 def test_a_direction_stated_by_the_file_orients_an_unknown_metric() -> None:
     """lm-eval 0.4 files say higher_is_better; for a metric metrics.yaml lacks, that decides the sign."""
     scores = scores_frame({"my_loss": [4.0, 3.0, 2.0, 1.5, 1.0], "multiple_choice_grade": [0.2, 0.3, 0.4, 0.5, 0.6]})
-    scores["file_higher_is_better"] = np.where(scores["metric"] == "my_loss", False, False)
-    curves, _ = build_curves(
-        scores,
-        METRICS,
-        scale="non_embedding_params",
-        families=[],
-        shots=[],
-        granularity="all",
-        min_points=4,
-        orient_metrics=True,
-    )
+    scores["file_higher_is_better"] = False  # the file says lower is better for both metrics
+    curves, _ = curves_of(scores)
     loss = curves[curves["metric"] == "my_loss"]
     assert loss["oriented"].all() and list(loss["y"]) == [-4.0, -3.0, -2.0, -1.5, -1.0]
     mcg = curves[curves["metric"] == "multiple_choice_grade"]  # metrics.yaml wins over the file

@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from scripts.lib.io import json_safe, read_csv, run_rule, write_json
-from scripts.lib.names import ALL_FAMILIES, COMPARISONS, HEADLINE, TOTAL
+from scripts.lib.names import AGREEMENT_STATS, ALL_FAMILIES, COMPARISONS, HEADLINE, TOTAL
 from scripts.lib.text import few_metrics_definition
 
 logger = logging.getLogger(__name__)
@@ -60,16 +60,7 @@ def _get(row: pd.Series | None, column: str) -> Any:
 SENSITIVITY_TESTS = ("few_metrics", "headline_share", "paper_few_metrics", "paper_headline_share")
 """The grid table's tests, each a `<test>_holds` column (headline-share tests are NA when vacuous)."""
 
-AGREEMENT_COLUMNS = (
-    "tasks",
-    "precision",
-    "precision_ci_low",
-    "precision_ci_high",
-    "recall",
-    "recall_ci_low",
-    "recall_ci_high",
-    "cohen_kappa",
-)
+AGREEMENT_COLUMNS = ("tasks", *AGREEMENT_STATS)
 
 
 def summarise(

@@ -48,7 +48,7 @@ import pandas as pd
 
 from scripts.lib.io import run_rule, write_csv, write_text
 from scripts.lib.latex import to_latex
-from scripts.lib.names import ALL_FAMILIES, COMPARISONS
+from scripts.lib.names import AGREEMENT_STATS, ALL_FAMILIES, COMPARISONS
 from scripts.lib.text import SCREEN_NAME
 
 logger = logging.getLogger(__name__)
@@ -81,22 +81,7 @@ CONFUSION_COLUMNS = [
     "accuracy",
     "cohen_kappa",
 ]
-FIGURE_COLUMNS = [
-    "comparison",
-    "family",
-    "tasks",
-    "tp",
-    "fp",
-    "fn",
-    "tn",
-    "precision",
-    "precision_ci_low",
-    "precision_ci_high",
-    "recall",
-    "recall_ci_low",
-    "recall_ci_high",
-    "cohen_kappa",
-]
+FIGURE_COLUMNS = ["comparison", "family", "tasks", "tp", "fp", "fn", "tn", *AGREEMENT_STATS]
 """Columns of the confusion table that rule figure_agreement draws."""
 
 

@@ -28,3 +28,15 @@ ALL_FAMILIES = "all families"
 COMPARISONS = ("all tasks", "scale-matched")
 """The `comparison` of the agreement rows: every classed task, or only the human-emergent tasks whose
 emergence scale the family's largest model on the task reaches (plus every human-not-emergent task)."""
+
+
+AGREEMENT_STATS = (
+    "precision",
+    "precision_ci_low",
+    "precision_ci_high",
+    "recall",
+    "recall_ci_low",
+    "recall_ci_high",
+    "cohen_kappa",
+)
+"""The agreement statistics rule human_agreement writes per row and its figure and summary read back."""

@@ -65,7 +65,7 @@ IMAGES_EXTRACTS := fig6_real_models
 rulegraph: venv  ## docs/img/rulegraph.{dot,svg}, the README's rule graph (needs graphviz)
 	mkdir -p results docs/img
 	$(SMK) --config source=sample --rulegraph > results/rulegraph.raw.dot
-	$(BIN)/python -m scripts.lib.rulegraph results/rulegraph.raw.dot docs/img/rulegraph.dot
+	$(BIN)/python -m scripts.lib.present.rulegraph results/rulegraph.raw.dot docs/img/rulegraph.dot
 	tred docs/img/rulegraph.dot > results/rulegraph.tred.dot  # drawn as its transitive reduction: direct needs only
 	dot -Tsvg -o docs/img/rulegraph.svg results/rulegraph.tred.dot
 

@@ -24,6 +24,9 @@ import pandas as pd
 
 logger = logging.getLogger(__name__)
 
+HEADLINE_METRICS = ("multiple_choice_grade", "exact_str_match")
+"""The two metrics the paper finds behind > 92% of the annotated emergent abilities (Fig. 5C)."""
+
 
 def proportion_metrics(metric_facts: Mapping[str, Mapping[str, Any]]) -> set[str]:
     """Metrics whose range in config/metrics.yaml is exactly [0, 1]."""

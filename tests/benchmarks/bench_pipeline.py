@@ -4,9 +4,9 @@ Not a test (pytest does not collect this file: its name does not start with `tes
 folder has no __init__.py or conftest.py that would import it). It writes only under
 results/bench/ (git-ignored) and needs no network. Steps:
 
-1. Generate the synthetic `sample.scale=full` snapshot once (scripts.synthesize_sample.run, ~200
+1. Generate the synthetic `sample.scale=full` snapshot once (scripts.acquire.synthesize_sample.run, ~200
    tasks x 46 models, the real corpus size) into results/bench/snapshot.
-2. Parse: scripts.parse_scores.parse_files over every scores file with 2 worker processes.
+2. Parse: scripts.parse.parse_scores.parse_files over every scores file with 2 worker processes.
 3. Naive baseline: a row-by-row pandas loader (json.load per file, one `df.loc[len(df)] = ...` per
    score) on a sample of files spread over the tasks, extrapolated linearly to the full set.
 4. Emergence scoring: build_curves + score_curves on the parsed table.
@@ -14,7 +14,7 @@ results/bench/ (git-ignored) and needs no network. Steps:
 6. The whole DAG, snapshot -> summary, with snakemake (source=local on the snapshot, -c2,
    --forceall), a no-op rerun (`snakemake -n`), threshold-edit reruns (`--config
    emergence_threshold=...`), and peak memory (max_rss) of every rule from its `benchmark:` file;
-   the verdict rules (sharpness_test + backtest_curves + curve_verdicts < 2 min together,
+   the verdict rules (sharpness_curves + backtest_curves + curve_verdicts < 2 min together,
    calibration_study < 1 min) are checked from the same files.
 
 Every timing is min / median over --repeats runs (default 3): the machine is shared, so prefer min.
@@ -44,13 +44,13 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
-from scripts.build_curves import build_curves  # noqa: E402
-from scripts.lib.emergence import score_curves  # noqa: E402
+from scripts.acquire.synthesize_sample import run as synthesize_sample  # noqa: E402
+from scripts.emergence.build_curves import build_curves  # noqa: E402
 from scripts.lib.io import load_metric_facts  # noqa: E402
-from scripts.lib.manifest import find_results_files, task_of  # noqa: E402
-from scripts.parse_scores import COLUMNS as PARSED_COLUMNS  # noqa: E402
-from scripts.parse_scores import parse_files  # noqa: E402
-from scripts.synthesize_sample import run as synthesize_sample  # noqa: E402
+from scripts.lib.sources.manifest import find_results_files, task_of  # noqa: E402
+from scripts.lib.stats.emergence import score_curves  # noqa: E402
+from scripts.parse.parse_scores import COLUMNS as PARSED_COLUMNS  # noqa: E402
+from scripts.parse.parse_scores import parse_files  # noqa: E402
 
 WORKERS = 2
 RUN = "full"
@@ -68,7 +68,7 @@ TARGETS = {
     "max_rss_mb": 2048.0,
 }
 
-VERDICT_RULES = ("sharpness_test", "backtest_curves", "curve_verdicts")
+VERDICT_RULES = ("sharpness_curves", "backtest_curves", "curve_verdicts")
 """The rules that scale with the number of curves (target: < 2 min together at full scale)."""
 
 NAIVE_COLUMNS = PARSED_COLUMNS
@@ -454,7 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         min(full["scoring"]) < TARGETS["scoring_s"],
     )
     null_s = min(dag["trend_test_s"]) if dag.get("trend_test_s") else None
-    check("trend_test, 1000 permutations (s)", "< 180 s", null_s, None if null_s is None else null_s < 180)
+    check("trend_pvalues, 1000 permutations (s)", "< 180 s", null_s, None if null_s is None else null_s < 180)
     noop = min(dag["noop"]) if dag else None
     check(
         "no-op rerun, snakemake -n (s)",
@@ -523,7 +523,7 @@ def bench_dag(work: Path, snapshot: Path, repeats: int, target: str, out: Report
         elapsed, proc = run_snakemake(workdir, "--forceall", *targets, log_name=f"forceall_{i}")
         full_times.append(elapsed)
         collect()
-        null_times.extend(s for s, _ in rule_runs.get("trend_test", [])[i:])
+        null_times.extend(s for s, _ in rule_runs.get("trend_pvalues", [])[i:])
         n_jobs = sum(job_stats(proc.stderr).values())
     out(f"full run (--forceall, {n_jobs} jobs): {min_med(full_times)} s")
 
@@ -559,7 +559,7 @@ def bench_dag(work: Path, snapshot: Path, repeats: int, target: str, out: Report
         out(f"| {rule} | {len(runs)} | {min_med([s for s, _ in runs])} | {max(m for _, m in runs):,.0f} |")
     max_rss = max((m for runs in rule_runs.values() for _, m in runs), default=float("nan"))
     top = max(rule_runs, key=lambda r: max(m for _, m in rule_runs[r])) if rule_runs else "-"
-    out(f"peak RSS of any rule: {max_rss:,.0f} MB ({top}); trend_test: {min_med(null_times)} s")
+    out(f"peak RSS of any rule: {max_rss:,.0f} MB ({top}); trend_pvalues: {min_med(null_times)} s")
     out()
     return {
         "forceall": full_times,

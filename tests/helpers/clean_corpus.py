@@ -11,8 +11,8 @@ multiple_choice_grade of the 12 BIG-G T=0 models from the real extract
 import json
 from pathlib import Path
 
-from scripts.lib.bigbench_layout import entry
 from scripts.lib.ladders import BIG_G
+from scripts.lib.sources.bigbench_layout import entry
 from tests.helpers.snakemake_cli import ROOT
 
 AUDIT_TABLE = ROOT.parent / "shared" / "data" / "real_excerpts" / "audit_table.json"

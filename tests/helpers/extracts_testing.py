@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from scripts.lib.extracts.context import Context
-from scripts.lib.extracts.registry import ENTRIES, local_paths, missing_files
-from scripts.lib.extracts.sizes import check_model_sizes
+from scripts.lib.sources.extracts.context import Context
+from scripts.lib.sources.extracts.registry import ENTRIES, local_paths, missing_files
+from scripts.lib.sources.extracts.sizes import check_model_sizes
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"

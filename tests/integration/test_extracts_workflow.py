@@ -15,8 +15,8 @@ import statistics
 import pandas as pd
 import pytest
 
-from scripts.lib.extracts.registry import ENTRIES
 from scripts.lib.io import parquet_label, read_csv
+from scripts.lib.sources.extracts.registry import ENTRIES
 from tests.helpers.extracts_testing import DATA, needs
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.lib.github.refs import ref_cache_file
 from scripts.lib.io import read_csv
-from scripts.lib.manifest import build_manifest, find_results_files
+from scripts.lib.sources.github.refs import ref_cache_file
+from scripts.lib.sources.manifest import build_manifest, find_results_files
 from tests.helpers.github_mirror import GitHubMirror
 from tests.helpers.github_testing import closed_port
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake

@@ -5,8 +5,8 @@ import time
 import pandas as pd
 import pytest
 
+from scripts.acquire.synthesize_sample import run as synthesize
 from scripts.lib.io import read_csv
-from scripts.synthesize_sample import run as synthesize
 from tests.helpers.github_mirror import GitHubMirror
 from tests.helpers.snakemake_cli import ROOT, make_workdir, run_snakemake
 

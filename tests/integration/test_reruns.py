@@ -47,7 +47,7 @@ EDITS: dict[str, list[str] | dict] = {
 
 
 # Library modules whose edit is checked against the README's code-edit table.
-CODE_EDITS = ["scripts/lib/plot_style.py", "scripts/lib/emergence.py", "scripts/lib/latex.py"]
+CODE_EDITS = ["scripts/lib/present/plot_style.py", "scripts/lib/stats/emergence.py", "scripts/lib/present/latex.py"]
 
 
 @contextmanager
@@ -130,7 +130,7 @@ def test_code_edit_reruns_exactly_the_rules_in_the_readme(finished_run, module):
 
 
 def test_plotting_edit_reruns_only_figure_rules(finished_run):
-    rules = code_edit_rules(finished_run, "scripts/lib/plot_style.py")
+    rules = code_edit_rules(finished_run, "scripts/lib/present/plot_style.py")
     # write_run_readme lists every report output, so it follows any figure; provenance records the
     # pipeline version, which an edited (dirty) checkout changes
     drawn = rules - {"write_run_readme", "provenance"}

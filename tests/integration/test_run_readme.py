@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.write_run_readme import headline_sentences
+from scripts.report.write_run_readme import headline_sentences
 
 pytestmark = pytest.mark.integration
 RUN = Path("results") / "sample"
@@ -15,7 +15,7 @@ RUN = Path("results") / "sample"
 def readme_files(workdir: Path) -> list[str]:
     """The files the run's README.md lists (one figure's formats expanded), relative to the workdir.
 
-    The README lists every report() output the workflow declares (scripts/lib/report_index.py).
+    The README lists every report() output the workflow declares (scripts/lib/present/report_index.py).
     """
     text = (workdir / RUN / "README.md").read_text(encoding="utf-8")
     text = text.split("\n## Figures and tables\n", 1)[1].split("\n## ", 1)[0]

@@ -81,7 +81,7 @@ def test_rerun_is_byte_identical(workdir):
         "-c2",
         *map(str, TARGETS),
         "--forcerun",
-        "sharpness_test",
+        "sharpness_curves",
         "backtest_curves",
         "calibration_study",
         *CONFIG,

@@ -1,14 +1,14 @@
-"""The unpredictability backtest (scripts/lib/backtest.py) on hand-made curves (BIG-G ladder)."""
+"""The unpredictability backtest (scripts/lib/stats/backtest.py) on hand-made curves (BIG-G ladder)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from scripts.lib.backtest import backtest_stack, curve_tests, map_predictions, shape_prior, y_bounds
 from scripts.lib.ladders import BIG_G
-from scripts.lib.noise import agresti_coull_se
-from scripts.lib.sharpness import Stack
-from scripts.lib.smooth_fit import build_cells
+from scripts.lib.stats.backtest import backtest_stack, curve_tests, map_predictions, shape_prior, y_bounds
+from scripts.lib.stats.noise import agresti_coull_se
+from scripts.lib.stats.sharpness import Stack
+from scripts.lib.stats.smooth_fit import build_cells
 
 T = np.log10(np.array([n for _, n in BIG_G], dtype=float))
 

@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from scripts.beyond_summary import summarise
+from scripts.beyond.beyond_summary import summarise
 from scripts.lib.io import read_csv
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
@@ -151,7 +151,7 @@ def test_issue7_rules_run_on_the_sample(tmp_path):
     stats = job_stats(
         run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
     )
-    assert "trend_test" in stats and "beyond_summary" in stats and "figure_trend" in stats
+    assert "trend_pvalues" in stats and "beyond_summary" in stats and "figure_trend" in stats
     assert "bootstrap_tasks" not in stats and "emergence_scores" not in stats and "figure_bootstrap" not in stats
     fast.write_text("trend: {permutations: 200}\nbootstrap: {samples: 300}\n")
     # docs/design.md §7: editing figures.formats reruns the five figure rules and nothing that computes
@@ -176,5 +176,5 @@ def test_issue7_rules_run_on_the_sample(tmp_path):
             workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "sample={seed: 1}", "--", *targets
         )
     )
-    assert "trend_test" in stats and "figure_trend" in stats
+    assert "trend_pvalues" in stats and "figure_trend" in stats
     assert "toy_model" not in stats and "figure_toy" not in stats

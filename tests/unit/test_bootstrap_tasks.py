@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts.bootstrap_tasks import (
+from scripts.beyond.bootstrap_tasks import (
     HEADLINE,
     TOTAL,
     bootstrap_by_metric,
@@ -13,10 +13,10 @@ from scripts.bootstrap_tasks import (
     run,
     task_metric_counts,
 )
-from scripts.figure_bootstrap import run as draw_bootstrap
+from scripts.beyond.figure_bootstrap import run as draw_bootstrap
 from scripts.lib.io import read_csv
-from scripts.lib.tally import preferred_curves
-from scripts.tally_metrics import tally
+from scripts.lib.stats.tally import preferred_curves
+from scripts.tally.tally_metrics import tally
 
 MCG, EM, BLEU = "multiple_choice_grade", "exact_str_match", "bleu"
 

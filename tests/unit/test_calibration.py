@@ -1,4 +1,4 @@
-"""A small version of the calibration study (scripts/calibration_study.py): SYNTHETIC curves.
+"""A small version of the calibration study (scripts/verdicts/calibration_study.py): SYNTHETIC curves.
 
 Seeded, so the numbers are fixed; the bounds are the claims of docs/statistics.md with room for
 the Monte-Carlo error of 40 curves per shape.
@@ -7,7 +7,7 @@ the Monte-Carlo error of 40 curves per shape.
 import numpy as np
 import pytest
 
-from scripts.calibration_study import JUMPS_SE, SMOOTH_SHAPES, calibrate, shape, summary_rows
+from scripts.verdicts.calibration_study import JUMPS_SE, SMOOTH_SHAPES, calibrate, shape, summary_rows
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from scripts.acquire.synthesize_sample import run as synthesize_sample
 from scripts.lib.io import read_csv
-from scripts.lib.manifest import NOT_REGULAR_SHA256, build_manifest, find_results_files
-from scripts.parse_scores import BadScoresFile, parse_file, parse_files
-from scripts.synthesize_sample import run as synthesize_sample
+from scripts.lib.sources.manifest import NOT_REGULAR_SHA256, build_manifest, find_results_files
+from scripts.parse.parse_scores import BadScoresFile, parse_file, parse_files
 from tests.helpers.snakemake_cli import ROOT, make_workdir, run_snakemake
 
 N_TASKS = 6  # tasks of the sample copied into the corpus (~270 files): enough variety, fast runs

@@ -1,10 +1,10 @@
-"""Per-curve verdicts (scripts/curve_verdicts.py) on a hand-made 3-curve table."""
+"""Per-curve verdicts (scripts/verdicts/curve_verdicts.py) on a hand-made 3-curve table."""
 
 import numpy as np
 import pandas as pd
 
-from scripts.curve_verdicts import by_metric, headline, run, verdicts
 from scripts.lib.io import read_csv, read_json, write_parquet
+from scripts.verdicts.curve_verdicts import by_metric, headline, run, verdicts
 
 
 def frames():

@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
-from scripts.build_curves import build_curves
-from scripts.lib.emergence import score_curves
+from scripts.emergence.build_curves import build_curves
+from scripts.lib.stats.emergence import score_curves
 
 PROPERTY = settings(
     derandomize=True,

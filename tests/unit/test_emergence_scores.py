@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts.build_curves import build_curves
+from scripts.emergence.build_curves import build_curves
 from scripts.lib.curve_schema import POINT_COLUMNS
-from scripts.lib.emergence import curve_statistics, score_curves
+from scripts.lib.stats.emergence import curve_statistics, score_curves
 
 METRICS = {
     "multiple_choice_grade": {"higher_is_better": True, "low": 0, "high": 1, "name": "MCG"},
@@ -191,7 +191,7 @@ def test_build_curves_run_with_nothing_excluded(tmp_path) -> None:
     """A corpus where every curve is complete writes an empty exclusion table (it once crashed)."""
     import yaml
 
-    from scripts.build_curves import run as build_curves_run
+    from scripts.emergence.build_curves import run as build_curves_run
     from scripts.lib.io import read_csv
 
     scores = scores_frame({"multiple_choice_grade": [0.25, 0.3, 0.4, 0.6, 0.9]}, preferred="multiple_choice_grade")

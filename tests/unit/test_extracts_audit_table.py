@@ -11,11 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts.lib.extracts import audit_table
-from scripts.lib.extracts.audit_table import load_audit
-from scripts.lib.extracts.registry import ExtractError
-from scripts.lib.extracts.sizes import BIG_G_LADDER, check_model_sizes, resolve_sizes, size_from_name, split_model_label
 from scripts.lib.score_table import add_value_se, binomial_se, preferred_metric_from_metadata
+from scripts.lib.sources.extracts import audit_table
+from scripts.lib.sources.extracts.audit_table import load_audit
+from scripts.lib.sources.extracts.registry import ExtractError
+from scripts.lib.sources.extracts.sizes import (
+    BIG_G_LADDER,
+    check_model_sizes,
+    resolve_sizes,
+    size_from_name,
+    split_model_label,
+)
 from tests.helpers.extracts_testing import FACTS, METADATA, SIZES, context, needs, real_files
 
 # docs/bigbench-format.md §3: real non_embedding_params of the BIG-G dense ladder, 2m -> 128b.

@@ -11,12 +11,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scripts.extracts_source import build_extract_scores
-from scripts.lib.extracts import bigbench_csv
-from scripts.lib.extracts.bigbench_csv import MAYBE_SUBTASK_LABEL, MAYBE_SUBTASK_TASKS, load_bigbench_csv, reconcile
-from scripts.lib.extracts.context import Context
-from scripts.lib.extracts.registry import ExtractError, entries
-from scripts.lib.extracts.schema_check import OUTPUT_COLUMNS
+from scripts.lib.sources.extracts import bigbench_csv
+from scripts.lib.sources.extracts.bigbench_csv import (
+    MAYBE_SUBTASK_LABEL,
+    MAYBE_SUBTASK_TASKS,
+    load_bigbench_csv,
+    reconcile,
+)
+from scripts.lib.sources.extracts.context import Context
+from scripts.lib.sources.extracts.registry import ExtractError, entries
+from scripts.lib.sources.extracts.schema_check import OUTPUT_COLUMNS
+from scripts.parse.extracts_source import build_extract_scores
 from tests.helpers.extracts_testing import context, needs, real_files
 
 # docs/bigbench-format.md §3: real non_embedding_params of the BIG-G dense ladder, 2m -> 125m.

@@ -7,9 +7,9 @@ cited per test; skipped when absent) and tiny hand-made tables for the edge rule
 import pandas as pd
 import pytest
 
-from scripts.lib.extracts import expemergence
-from scripts.lib.extracts.expemergence import drop_repeated_models, task_of
-from scripts.lib.extracts.registry import ExtractError
+from scripts.lib.sources.extracts import expemergence
+from scripts.lib.sources.extracts.expemergence import drop_repeated_models, task_of
+from scripts.lib.sources.extracts.registry import ExtractError
 from tests.helpers.extracts_testing import context, needs, real_files
 
 

@@ -7,9 +7,9 @@ line cited; skipped when absent) and a tiny hand-made pair of tables for the joi
 import pandas as pd
 import pytest
 
-from scripts.lib.extracts import obsscaling
-from scripts.lib.extracts.obsscaling import COLUMNS, IPA, MODELS_FILE, SCORES_FILE
-from scripts.lib.extracts.registry import ExtractError
+from scripts.lib.sources.extracts import obsscaling
+from scripts.lib.sources.extracts.obsscaling import COLUMNS, IPA, MODELS_FILE, SCORES_FILE
+from scripts.lib.sources.extracts.registry import ExtractError
 from tests.helpers.extracts_testing import context, needs, real_files
 
 

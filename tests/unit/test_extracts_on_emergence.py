@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts.lib.extracts import on_emergence
-from scripts.lib.extracts.on_emergence import MODELS, POOLED_GPT, average_seeds
+from scripts.lib.sources.extracts import on_emergence
+from scripts.lib.sources.extracts.on_emergence import MODELS, POOLED_GPT, average_seeds
 from tests.helpers.extracts_testing import context, needs, real_files
 
 

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from scripts.lib.extracts.registry import (
+from scripts.lib.scores_schema import COLUMNS
+from scripts.lib.sources.extracts.registry import (
     ENTRIES,
     EXCERPT_ENTRIES,
     ExtractError,
@@ -18,8 +19,7 @@ from scripts.lib.extracts.registry import (
     root_of,
     verify_files,
 )
-from scripts.lib.extracts.schema_check import OUTPUT_COLUMNS, check_disjoint_curves, check_scores, finish_scores
-from scripts.lib.scores_schema import COLUMNS
+from scripts.lib.sources.extracts.schema_check import OUTPUT_COLUMNS, check_disjoint_curves, check_scores, finish_scores
 from scripts.lib.workflow_config import ConfigError, check_config, extracts_use, run_name
 from scripts.lib.workflow_config import data_label as config_label
 from tests.helpers.extracts_testing import DATA, FACTS, ROOT, needs

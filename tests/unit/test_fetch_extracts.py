@@ -4,9 +4,9 @@ import hashlib
 
 import pytest
 
-from scripts.fetch_extracts import fetch_entry
-from scripts.lib.extracts.registry import Entry, PinnedFile
-from scripts.lib.github import DownloadError
+from scripts.acquire.fetch_extracts import fetch_entry
+from scripts.lib.sources.extracts.registry import Entry, PinnedFile
+from scripts.lib.sources.github import DownloadError
 from tests.helpers.github_mirror import GitHubMirror
 from tests.helpers.github_testing import hermetic
 

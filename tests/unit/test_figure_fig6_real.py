@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from scripts.figure_fig6_real import ROWS, choose_lines, complete_lines, fig6_real_points, run
+from scripts.figures.figure_fig6_real import ROWS, choose_lines, complete_lines, fig6_real_points, run
 
 
 def emergence_table():

@@ -1,4 +1,4 @@
-"""Tests of the figure scripts and scripts/lib/plot_style.py: task choice, partners, byte-identical files."""
+"""Tests of the figure scripts and scripts/lib/present/plot_style.py: task choice, partners, byte-identical files."""
 
 import math
 from pathlib import Path
@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scripts import figure_fig5a, figure_fig5b, figure_fig5c, figure_fig6, figure_gallery
+from scripts.figures import figure_fig5a, figure_fig5b, figure_fig5c, figure_fig6, figure_gallery
 from scripts.lib.io import load_metric_facts, read_csv, write_csv
-from scripts.lib.plot_style import METRIC_PALETTE, SYNTHETIC_BANNER, figure_style, format_params, metric_color
-from scripts.lib.text import metric_name, threshold_text
+from scripts.lib.present.plot_style import METRIC_PALETTE, SYNTHETIC_BANNER, figure_style, format_params, metric_color
+from scripts.lib.present.text import metric_name, threshold_text
 
 ROOT = Path(__file__).resolve().parents[2]
 FACTS = load_metric_facts(ROOT / "config" / "metrics.yaml")

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from scripts.lib.github import (
+from scripts.lib.io import read_csv
+from scripts.lib.sources.github import (
     DownloadError,
     GitHubClient,
     download_folder,
@@ -18,8 +19,7 @@ from scripts.lib.github import (
     fetch_entries,
     git_blob_sha_file,
 )
-from scripts.lib.io import read_csv
-from scripts.lib.manifest import build_manifest, find_results_files, sha256_file
+from scripts.lib.sources.manifest import build_manifest, find_results_files, sha256_file
 from tests.helpers.fake_repos import write_fake_pythia
 from tests.helpers.github_mirror import GitHubMirror, git_blob_sha
 from tests.helpers.github_testing import (

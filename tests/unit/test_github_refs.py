@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.lib.github import DownloadError
-from scripts.lib.github.refs import ref_cache_file, resolve_ref
+from scripts.lib.sources.github import DownloadError
+from scripts.lib.sources.github.refs import ref_cache_file, resolve_ref
 from tests.helpers.github_mirror import GitHubMirror
 from tests.helpers.github_testing import closed_port, fake_source
 

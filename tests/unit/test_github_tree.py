@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from scripts.lib.github import DownloadError, GitHubClient, list_tree, select_entries, split_patterns
-from scripts.lib.github.tree import path_matches
-from scripts.lib.manifest import find_results_files, is_results_file
+from scripts.lib.sources.github import DownloadError, GitHubClient, list_tree, select_entries, split_patterns
+from scripts.lib.sources.github.tree import path_matches
+from scripts.lib.sources.manifest import find_results_files, is_results_file
 from tests.helpers.fake_repos import write_fake_bigbench, write_fake_pythia
 from tests.helpers.github_mirror import GitHubMirror
 from tests.helpers.github_testing import SHA, cached_files, download, fake_source
@@ -167,7 +167,7 @@ def test_any_repository_and_patterns(tmp_path: Path) -> None:
 
 
 def test_no_matching_file_is_an_error(tmp_path: Path) -> None:
-    from scripts.lib.github import download_folder
+    from scripts.lib.sources.github import download_folder
 
     with GitHubMirror(fake_source(tmp_path)) as mirror:
         with pytest.raises(DownloadError, match=r"google/BIG-bench@[0-9a-f]{40}: no file matches nothing/\*\.csv"):
@@ -230,7 +230,7 @@ def test_a_cyclic_tree_ends_in_an_error_not_a_loop() -> None:
 def test_git_tree_sha_proves_a_folder_listing_complete(tmp_path: Path) -> None:
     """The sha recomputed from a folder's entries is git's (the mirror's, checked against git above) only when
     no entry is missing, added or altered: what lets the walk trust a cut listing's complete folders."""
-    from scripts.lib.github.tree import git_tree_sha
+    from scripts.lib.sources.github.tree import git_tree_sha
 
     with GitHubMirror(fake_source(tmp_path)) as mirror:
         snapshot = mirror.repos[mirror.repo]

@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from scripts.figure_agreement import run as draw_agreement
-from scripts.human_agreement import (
+from scripts.beyond.figure_agreement import run as draw_agreement
+from scripts.beyond.human_agreement import (
     ALL_FAMILIES,
     agreement,
     confusion,

@@ -10,7 +10,7 @@ import pytest
 from scripts.lib.imports import imported_modules, lib_files
 from tests.helpers.snakemake_cli import ROOT
 
-RULE_SCRIPTS = sorted(p for p in (ROOT / "scripts").glob("*.py") if p.name != "__init__.py")
+RULE_SCRIPTS = sorted(p for p in (ROOT / "scripts").glob("*/*.py") if p.name != "__init__.py" and p.parent.name != "lib")
 LIB_MODULES = sorted((ROOT / "scripts" / "lib").rglob("*.py"))
 
 
@@ -56,7 +56,7 @@ def rule_blocks() -> list[tuple[str, str, str]]:
 def test_every_script_rule_lists_its_library_modules() -> None:
     missing = []
     for smk, rule, block in rule_blocks():
-        script = re.search(r'"\.\./\.\./scripts/(\w+)\.py"', block)
+        script = re.search(r'"\.\./\.\./scripts/(\w+/\w+)\.py"', block)
         if script is None:
             continue
         if f'lib=lib_inputs("{script.group(1)}")' not in block:
@@ -68,8 +68,8 @@ def test_rule_script_names_match_rule_names() -> None:
     """Rule name = script name, so a log, a benchmark and a script are found by one name."""
     odd = []
     for smk, rule, block in rule_blocks():
-        script = re.search(r'"\.\./\.\./scripts/(\w+)\.py"', block)
-        if script and script.group(1) != rule and not rule.startswith(script.group(1)):
+        script = re.search(r'"\.\./\.\./scripts/(\w+/\w+)\.py"', block)
+        if script and script.group(1).split("/")[1] != rule and not rule.startswith(script.group(1).split("/")[1]):
             odd.append(f"{smk}: rule {rule} runs scripts/{script.group(1)}.py")
     assert not odd, "\n".join(odd)
 
@@ -77,21 +77,21 @@ def test_rule_script_names_match_rule_names() -> None:
 def test_imported_modules_reads_every_import_form() -> None:
     source = (
         "import scripts.lib.io\n"
-        "from scripts.lib.text import metric_name\n"
+        "from scripts.lib.present.text import metric_name\n"
         "from scripts.lib import latex\n"
-        "from scripts.lib.github import tree\n"
+        "from scripts.lib.sources.github import tree\n"
         "import numpy\n"
-        "def f():\n    from scripts.lib.emergence import es_matrix\n"
+        "def f():\n    from scripts.lib.stats.emergence import es_matrix\n"
     )
     assert imported_modules(source) == {
         "scripts.lib.io",
-        "scripts.lib.text",
-        "scripts.lib.text.metric_name",
+        "scripts.lib.present.text",
+        "scripts.lib.present.text.metric_name",
         "scripts.lib.latex",
-        "scripts.lib.github",
-        "scripts.lib.github.tree",
-        "scripts.lib.emergence",
-        "scripts.lib.emergence.es_matrix",
+        "scripts.lib.sources.github",
+        "scripts.lib.sources.github.tree",
+        "scripts.lib.stats.emergence",
+        "scripts.lib.stats.emergence.es_matrix",
     }
 
 

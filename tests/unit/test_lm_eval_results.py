@@ -1,4 +1,4 @@
-"""scripts/lib/lm_eval_results.py: one harness results file (layouts 0.3 and 0.4) -> tidy rows (docs/lm-eval.md).
+"""scripts/lib/sources/lm_eval_results.py: a harness results file (0.3, 0.4 layouts) -> tidy rows (docs/lm-eval.md).
 
 Hand-written documents with the values in the test; rows of the real Pythia/OPT files in
 ../shared/data/lm_eval/pythia checked against numbers read by hand from the file (file and key cited).
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts.lib.lm_eval_results import (
+from scripts.lib.sources.lm_eval_results import (
     ROW_FIELDS,
     LmEvalFileError,
     detect_layout,

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from scipy.stats import binom
 
-from scripts.lib.extracts.curves import with_source
-from scripts.metric_pairs import POOLED, clopper_pearson, mcnemar_exact, metric_cases, pair_table, run, summary
+from scripts.lib.sources.extracts.curves import with_source
+from scripts.verdicts.metric_pairs import POOLED, clopper_pearson, mcnemar_exact, metric_cases, pair_table, run, summary
 from tests.helpers.extracts_testing import FACTS
 
 

@@ -1,10 +1,10 @@
-"""Noise per point (scripts/lib/noise.py): Agresti-Coull SE, sources, pooled residual SD."""
+"""Noise per point (scripts/lib/stats/noise.py): Agresti-Coull SE, sources, pooled residual SD."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from scripts.lib.noise import agresti_coull_se, curve_noise_source, point_sigma, pooled_residual_sigma
+from scripts.lib.stats.noise import agresti_coull_se, curve_noise_source, point_sigma, pooled_residual_sigma
 
 
 def test_agresti_coull_does_not_collapse_at_zero_or_one():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scripts.parse_scores import BadScoresFile, parse_file, parse_files, split_subtask
+from scripts.parse.parse_scores import BadScoresFile, parse_file, parse_files, split_subtask
 
 GOOD = {
     "canary": "unknown top-level key",

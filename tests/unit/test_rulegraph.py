@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.lib.rulegraph import canonical_dot, rule_graph
+from scripts.lib.present.rulegraph import canonical_dot, rule_graph
 from tests.helpers.snakemake_cli import ROOT, make_workdir, run_snakemake
 
 DOT = ROOT / "docs" / "img" / "rulegraph.dot"

@@ -1,4 +1,4 @@
-"""The sharpness test (scripts/lib/sharpness.py, smooth_fit.py) on hand-made curves.
+"""The sharpness test (scripts/lib/stats/sharpness.py, smooth_fit.py) on hand-made curves.
 
 The curves sit on the real BIG-G ladder (12 sizes, 2M to 137B non-embedding parameters, about
 0.4 decades apart), with the binomial noise of n examples. Verdicts pinned here, as docs/statistics.md states them:
@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from scripts.lib.ladders import BIG_G
-from scripts.lib.noise import agresti_coull_se
-from scripts.lib.sharpness import Stack, benjamini_hochberg, check_columns, p_sharp_stack, sharpness_table
-from scripts.lib.smooth_fit import build_cells, fit_smooth, project, sharpness_statistic
+from scripts.lib.stats.noise import agresti_coull_se
+from scripts.lib.stats.sharpness import Stack, benjamini_hochberg, check_columns, p_sharp_stack, sharpness_table
+from scripts.lib.stats.smooth_fit import build_cells, fit_smooth, project, sharpness_statistic
 
 X = np.array([n for _, n in BIG_G], dtype=float)
 T = np.log10(X)

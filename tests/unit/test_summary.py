@@ -1,4 +1,4 @@
-"""Tests of scripts/summary.py: summary.json agrees with the tally tables it is read from."""
+"""Tests of scripts/report/summary.py: summary.json agrees with the tally tables it is read from."""
 
 import json
 from pathlib import Path
@@ -6,8 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scripts import summary, tally_metrics
 from scripts.lib.io import read_csv, write_csv
+from scripts.report import summary
+from scripts.tally import tally_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 MCG = "multiple_choice_grade"

@@ -6,9 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scripts.lib.manifest import build_manifest, find_results_files
-from scripts.parse_scores import parse_files
-from scripts.synthesize_sample import run
+from scripts.acquire.synthesize_sample import run
+from scripts.lib.sources.manifest import build_manifest, find_results_files
+from scripts.parse.parse_scores import parse_files
 
 ROOT = Path(__file__).resolve().parents[2]
 METADATA = str(ROOT / "config" / "bigbench_task_metadata.csv")

@@ -1,12 +1,12 @@
-"""Unit tests of scripts/tally_metrics.py: triplet rules, tallies, the Fig. 5B join, LaTeX escaping."""
+"""Unit tests of scripts/tally/tally_metrics.py: triplet rules, tallies, the Fig. 5B join, LaTeX escaping."""
 
 import pandas as pd
 import pytest
 
 from scripts.lib.io import read_csv
-from scripts.lib.latex import latex_escape, to_latex
-from scripts.lib.tally import combined_share, emergent_triplets, parse_triplet_rule, task_preferred_metrics
-from scripts.tally_metrics import annotated_by_metric, emergent_share_by_metric, run, tally
+from scripts.lib.present.latex import latex_escape, to_latex
+from scripts.lib.stats.tally import combined_share, emergent_triplets, parse_triplet_rule, task_preferred_metrics
+from scripts.tally.tally_metrics import annotated_by_metric, emergent_share_by_metric, run, tally
 
 MCG = "multiple_choice_grade"
 ESM = "exact_str_match"

@@ -5,9 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from scripts.figure_sensitivity import run as draw_sensitivity
-from scripts.lib.io import read_csv
-from scripts.threshold_sensitivity import (
+from scripts.beyond.figure_sensitivity import run as draw_sensitivity
+from scripts.beyond.threshold_sensitivity import (
     emergent_grid,
     few_metrics_grid,
     figure_data,
@@ -16,6 +15,7 @@ from scripts.threshold_sensitivity import (
     run,
     sensitivity_counts,
 )
+from scripts.lib.io import read_csv
 
 MCG, EM, BLEU, BRIER = "multiple_choice_grade", "exact_str_match", "bleu", "calibration_multiple_choice_brier_score"
 

@@ -6,12 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts.figure_toy import es_label, plot_toy
-from scripts.figure_toy import run as draw_toy
-from scripts.lib.emergence import es_matrix
-from scripts.lib.io import read_csv
-from scripts.lib.plot_style import SYNTHETIC_BANNER
-from scripts.toy_model import (
+from scripts.beyond.figure_toy import es_label, plot_toy
+from scripts.beyond.figure_toy import run as draw_toy
+from scripts.beyond.toy_model import (
     accuracy,
     figure_numbers,
     measured,
@@ -23,6 +20,9 @@ from scripts.toy_model import (
     token_edit_distance,
     verdict_numbers,
 )
+from scripts.lib.io import read_csv
+from scripts.lib.present.plot_style import SYNTHETIC_BANNER
+from scripts.lib.stats.emergence import es_matrix
 
 C, ALPHA = 3e9, -0.35
 LABEL = "Mirage mathematical model (closed form, no data)"

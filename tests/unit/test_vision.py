@@ -9,19 +9,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts import vision_figure, vision_scores, vision_train
 from scripts.lib.curve_schema import POINT_COLUMNS
-from scripts.lib.emergence import score_curves
 from scripts.lib.io import read_csv
-from scripts.lib.vision_models import size_from_params
-from scripts.vision_scores import (
+from scripts.lib.sources.vision_models import size_from_params
+from scripts.lib.stats.emergence import score_curves
+from scripts.vision import figure_vision, vision_scores, vision_train
+from scripts.vision.vision_scores import (
     emergence_table,
     fraction_below,
     seed_metrics,
     subset_accuracy,
     vision_curves,
 )
-from scripts.vision_train import autoencoder_params, classifier_params, per_image_mse
+from scripts.vision.vision_train import autoencoder_params, classifier_params, per_image_mse
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 LABEL = "test digits"
@@ -257,7 +257,7 @@ def run_tiny(out) -> dict[str, object]:
         zero_median_floor=0.01,
         **knobs,
     )
-    vision_figure.run(
+    figure_vision.run(
         curves=str(paths["curves"]),
         emergence=str(paths["emergence"]),
         figure=[str(paths["png"]), str(paths["pdf"])],

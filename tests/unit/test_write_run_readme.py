@@ -1,4 +1,4 @@
-"""Tests of scripts/write_run_readme.py and scripts/lib/report_index.py: the README a run leaves."""
+"""Tests of scripts/report/write_run_readme.py and scripts/lib/present/report_index.py: the README a run leaves."""
 
 from pathlib import Path
 from types import SimpleNamespace
@@ -8,9 +8,9 @@ import yaml
 from snakemake.io import report
 from snakemake.sourcecache import LocalSourceFile
 
-from scripts import write_run_readme as rr
 from scripts.lib.io import write_json
-from scripts.lib.report_index import report_outputs
+from scripts.lib.present.report_index import report_outputs
+from scripts.report import write_run_readme as rr
 
 SHA = "a" * 40
 DIRTY = "# the run's checkout had uncommitted changes: this is the nearest commit"

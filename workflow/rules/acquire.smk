@@ -8,7 +8,7 @@ if config["source"] == "sample":
         input:
             task_metadata=config["task_metadata"],
             annotations=config["annotations"],
-            lib=lib_inputs("synthesize_sample"),
+            lib=lib_inputs("acquire/synthesize_sample"),
         output:
             snapshot=directory(SNAPSHOT),
         log:
@@ -21,7 +21,7 @@ if config["source"] == "sample":
             scale=config["sample"]["scale"],
             seed=config["sample"]["seed"],
         script:
-            "../../scripts/synthesize_sample.py"
+            "../../scripts/acquire/synthesize_sample.py"
 
 
 if config["source"] in ("sample", "local"):
@@ -29,7 +29,7 @@ if config["source"] in ("sample", "local"):
     rule list_files:
         input:
             snapshot=SNAPSHOT,
-            lib=lib_inputs("list_files"),
+            lib=lib_inputs("acquire/list_files"),
         output:
             manifest=f"results/{RUN}/manifest.csv",
         log:
@@ -39,14 +39,14 @@ if config["source"] in ("sample", "local"):
         conda:
             "../../environment.yml"
         script:
-            "../../scripts/list_files.py"
+            "../../scripts/acquire/list_files.py"
 
 
 if config["source"] == "github":
 
     rule download_files:
         input:
-            lib=lib_inputs("download_files"),
+            lib=lib_inputs("acquire/download_files"),
         output:
             manifest=f"results/{RUN}/manifest.csv",
         log:
@@ -66,4 +66,4 @@ if config["source"] == "github":
             retries=config["github"]["retries"],
             cache=SNAPSHOT,
         script:
-            "../../scripts/download_files.py"
+            "../../scripts/acquire/download_files.py"

@@ -10,12 +10,12 @@
 TOY_LABEL = "Mirage mathematical model (closed form, no data)"
 
 
-rule trend_test:
+rule trend_pvalues:
     input:
         curves=rules.build_curves.output.curves,
         emergence=rules.emergence_scores.output.table,
         metrics=METRICS_FILE,
-        lib=lib_inputs("trend_test"),
+        lib=lib_inputs("beyond/trend_pvalues"),
     output:
         pvalues=f"results/{RUN}/trend_pvalues.parquet",
         table_csv=report(
@@ -27,9 +27,9 @@ rule trend_test:
         table_tex=f"results/{RUN}/tables/trend_by_metric.tex",
         figure_csv=f"results/{RUN}/figures/trend_observed_vs_expected.csv",
     log:
-        f"results/{RUN}/logs/trend_test.log",
+        f"results/{RUN}/logs/trend_pvalues.log",
     benchmark:
-        f"results/{RUN}/benchmarks/trend_test.tsv"
+        f"results/{RUN}/benchmarks/trend_pvalues.tsv"
     conda:
         "../../environment.yml"
     params:
@@ -41,14 +41,14 @@ rule trend_test:
         emergence_threshold=config["emergence_threshold"],
         label=DATA_LABEL,
     script:
-        "../../scripts/trend_test.py"
+        "../../scripts/beyond/trend_pvalues.py"
 
 
 rule figure_trend:
     input:
-        data=rules.trend_test.output.figure_csv,
+        data=rules.trend_pvalues.output.figure_csv,
         metrics=METRICS_FILE,
-        lib=lib_inputs("figure_trend"),
+        lib=lib_inputs("beyond/figure_trend"),
     output:
         figure=figure_report(
             "trend_observed_vs_expected",
@@ -65,7 +65,7 @@ rule figure_trend:
         label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_trend.py"
+        "../../scripts/beyond/figure_trend.py"
 
 
 rule bootstrap_tasks:
@@ -75,7 +75,7 @@ rule bootstrap_tasks:
         annotations=config["annotations"],
         task_metadata=config["task_metadata"],
         metrics=METRICS_FILE,
-        lib=lib_inputs("bootstrap_tasks"),
+        lib=lib_inputs("beyond/bootstrap_tasks"),
     output:
         table_csv=report(
             f"results/{RUN}/tables/bootstrap_by_metric.csv",
@@ -98,14 +98,14 @@ rule bootstrap_tasks:
         triplet_rule=config["triplet_rule"],
         label=DATA_LABEL,
     script:
-        "../../scripts/bootstrap_tasks.py"
+        "../../scripts/beyond/bootstrap_tasks.py"
 
 
 rule figure_bootstrap:
     input:
         data=rules.bootstrap_tasks.output.figure_csv,
         metrics=METRICS_FILE,
-        lib=lib_inputs("figure_bootstrap"),
+        lib=lib_inputs("beyond/figure_bootstrap"),
     output:
         figure=figure_report(
             "emergent_share_bootstrap",
@@ -122,13 +122,13 @@ rule figure_bootstrap:
         label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_bootstrap.py"
+        "../../scripts/beyond/figure_bootstrap.py"
 
 
 rule threshold_sensitivity:
     input:
         emergence=rules.emergence_scores.output.table,
-        lib=lib_inputs("threshold_sensitivity"),
+        lib=lib_inputs("beyond/threshold_sensitivity"),
     output:
         table=report(
             f"results/{RUN}/tables/threshold_sensitivity.csv",
@@ -163,14 +163,14 @@ rule threshold_sensitivity:
         min_effect=config["min_effect"],
         label=DATA_LABEL,
     script:
-        "../../scripts/threshold_sensitivity.py"
+        "../../scripts/beyond/threshold_sensitivity.py"
 
 
 rule figure_sensitivity:
     input:
         data=rules.threshold_sensitivity.output.figure_csv,
         metrics=METRICS_FILE,
-        lib=lib_inputs("figure_sensitivity"),
+        lib=lib_inputs("beyond/figure_sensitivity"),
     output:
         figure=figure_report(
             "threshold_sensitivity",
@@ -187,7 +187,7 @@ rule figure_sensitivity:
         label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_sensitivity.py"
+        "../../scripts/beyond/figure_sensitivity.py"
 
 
 rule human_agreement:
@@ -195,7 +195,7 @@ rule human_agreement:
         emergence=rules.emergence_scores.output.table,
         classes=config["agreement"]["classes"],
         annotations=config["annotations"],
-        lib=lib_inputs("human_agreement"),
+        lib=lib_inputs("beyond/human_agreement"),
     output:
         table_csv=report(
             f"results/{RUN}/tables/agreement_confusion.csv",
@@ -223,13 +223,13 @@ rule human_agreement:
         scale=config["scale"],
         label=DATA_LABEL,
     script:
-        "../../scripts/human_agreement.py"
+        "../../scripts/beyond/human_agreement.py"
 
 
 rule figure_agreement:
     input:
         data=rules.human_agreement.output.figure_csv,
-        lib=lib_inputs("figure_agreement"),
+        lib=lib_inputs("beyond/figure_agreement"),
     output:
         figure=figure_report(
             "agreement",
@@ -246,12 +246,12 @@ rule figure_agreement:
         label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_agreement.py"
+        "../../scripts/beyond/figure_agreement.py"
 
 
 rule toy_model:
     input:
-        lib=lib_inputs("toy_model"),
+        lib=lib_inputs("beyond/toy_model"),
     output:
         figure_csv=f"results/{RUN}/figures/mirage_toy_model.csv",
         resolution=report(
@@ -284,13 +284,13 @@ rule toy_model:
         zero_median_floor=config["zero_median_floor"],
         label=TOY_LABEL,
     script:
-        "../../scripts/toy_model.py"
+        "../../scripts/beyond/toy_model.py"
 
 
 rule figure_toy:
     input:
         data=rules.toy_model.output.figure_csv,
-        lib=lib_inputs("figure_toy"),
+        lib=lib_inputs("beyond/figure_toy"),
     output:
         figure=figure_report(
             "mirage_toy_model",
@@ -306,17 +306,17 @@ rule figure_toy:
     params:
         label=TOY_LABEL,
     script:
-        "../../scripts/figure_toy.py"
+        "../../scripts/beyond/figure_toy.py"
 
 
 rule beyond_summary:
     input:
-        trend=rules.trend_test.output.table_csv,
+        trend=rules.trend_pvalues.output.table_csv,
         bootstrap=rules.bootstrap_tasks.output.table_csv,
         grid=rules.threshold_sensitivity.output.grid_table,
         agreement=rules.human_agreement.output.table_csv,
         toy=rules.toy_model.output.resolution,
-        lib=lib_inputs("beyond_summary"),
+        lib=lib_inputs("beyond/beyond_summary"),
     output:
         summary=report(
             f"results/{RUN}/beyond_summary.json",
@@ -332,7 +332,7 @@ rule beyond_summary:
     params:
         label=DATA_LABEL,
     script:
-        "../../scripts/beyond_summary.py"
+        "../../scripts/beyond/beyond_summary.py"
 
 
 BEYOND_FIGURES = [

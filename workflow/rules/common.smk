@@ -3,7 +3,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from scripts.lib.extracts.registry import extract_files
+from scripts.lib.sources.extracts.registry import extract_files
 from scripts.lib.imports import lib_files
 
 from scripts.lib.workflow_config import (
@@ -61,7 +61,7 @@ def figure_report(name: str, *, category: str, subcategory: str | None = None):
 
 
 def lib_inputs(script: str) -> list[str]:
-    """The scripts/lib modules scripts/<script>.py imports (transitively): editing one reruns the rule."""
+    """The scripts/lib modules scripts/<stage>/<name>.py imports (transitively): editing one reruns the rule."""
     root = Path(workflow.basedir)
     return list(lib_files(root / "scripts" / f"{script}.py", root))
 
@@ -75,7 +75,7 @@ def _resolve_commit() -> str | None:
         return ref
     from snakemake.logging import logger as snakemake_logger
 
-    from scripts.lib.github.refs import resolve_ref
+    from scripts.lib.sources.github.refs import resolve_ref
 
     return resolve_ref(
         api_url=config["github"]["api_url"],

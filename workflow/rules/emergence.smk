@@ -5,7 +5,7 @@ rule build_curves:
     input:
         scores=f"results/{RUN}/scores.parquet",
         metrics=METRICS_FILE,
-        lib=lib_inputs("build_curves"),
+        lib=lib_inputs("emergence/build_curves"),
     output:
         curves=f"results/{RUN}/curves.parquet",
         excluded=report(
@@ -35,13 +35,13 @@ rule build_curves:
         orient_metrics=config["orient_metrics"],
         label=DATA_LABEL,
     script:
-        "../../scripts/build_curves.py"
+        "../../scripts/emergence/build_curves.py"
 
 
 rule emergence_scores:
     input:
         curves=rules.build_curves.output.curves,
-        lib=lib_inputs("emergence_scores"),
+        lib=lib_inputs("emergence/emergence_scores"),
     output:
         table=f"results/{RUN}/emergence.parquet",
         csv=report(
@@ -62,4 +62,4 @@ rule emergence_scores:
         min_effect=config["min_effect"],
         label=DATA_LABEL,
     script:
-        "../../scripts/emergence_scores.py"
+        "../../scripts/emergence/emergence_scores.py"

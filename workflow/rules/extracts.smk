@@ -1,5 +1,5 @@
 # source=extracts (and its alias excerpt): real scores from the registry of public third-party
-# extracts (scripts/lib/extracts/registry.py, docs/extracts.md), read in place under extracts.path.
+# extracts (scripts/lib/sources/extracts/registry.py, docs/extracts.md), read in place under extracts.path.
 # One rule stands in for acquire + parse: it writes the same scores.parquet, an empty
 # logs/bad_files.csv and a manifest of the pinned files, so every later rule runs unchanged.
 
@@ -11,7 +11,7 @@ if config["source"] in EXTRACT_SOURCES:
         # extracts.path is the download cache: fetch each pinned file from GitHub (verified).
         rule fetch_extracts:
             input:
-                lib=lib_inputs("fetch_extracts"),
+                lib=lib_inputs("acquire/fetch_extracts"),
             output:
                 files=EXTRACT_FILES,
             log:
@@ -27,7 +27,7 @@ if config["source"] in EXTRACT_SOURCES:
                 timeout_s=config["github"]["timeout_s"],
                 retries=config["github"]["retries"],
             script:
-                "../../scripts/fetch_extracts.py"
+                "../../scripts/acquire/fetch_extracts.py"
 
     rule extracts_source:
         input:
@@ -35,7 +35,7 @@ if config["source"] in EXTRACT_SOURCES:
             task_metadata=config["task_metadata"],
             model_sizes="config/model_sizes.csv",
             metrics=METRICS_FILE,
-            lib=lib_inputs("extracts_source"),
+            lib=lib_inputs("parse/extracts_source"),
         output:
             scores=f"results/{RUN}/scores.parquet",
             bad_files=f"results/{RUN}/logs/bad_files.csv",
@@ -62,7 +62,7 @@ if config["source"] in EXTRACT_SOURCES:
             use=EXTRACTS_USE,
             label=DATA_LABEL,
         script:
-            "../../scripts/extracts_source.py"
+            "../../scripts/parse/extracts_source.py"
 
     rule figure_fig6_real:
         input:
@@ -70,7 +70,7 @@ if config["source"] in EXTRACT_SOURCES:
             curves=f"results/{RUN}/curves.parquet",
             scores=f"results/{RUN}/scores.parquet",
             metrics=METRICS_FILE,
-            lib=lib_inputs("figure_fig6_real"),
+            lib=lib_inputs("figures/figure_fig6_real"),
         output:
             figure=figure_report(
                 "fig6_real_models",
@@ -88,7 +88,7 @@ if config["source"] in EXTRACT_SOURCES:
             scale=config["scale"],
             data_label=DATA_LABEL,
         script:
-            "../../scripts/figure_fig6_real.py"
+            "../../scripts/figures/figure_fig6_real.py"
 
     ALL_TARGETS += [
         f"results/{RUN}/tables/extracts_models.csv",

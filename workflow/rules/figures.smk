@@ -6,7 +6,7 @@ rule figure_fig5a:
     input:
         emergence=rules.emergence_scores.output.table,
         metrics=METRICS_FILE,
-        lib=lib_inputs("figure_fig5a"),
+        lib=lib_inputs("figures/figure_fig5a"),
     output:
         figure=figure_report(
             "fig5a_emergence_by_preferred_metric",
@@ -26,7 +26,7 @@ rule figure_fig5a:
         data_label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_fig5a.py"
+        "../../scripts/figures/figure_fig5a.py"
 
 
 rule figure_fig5b:
@@ -34,7 +34,7 @@ rule figure_fig5b:
         annotated=rules.tally_metrics.output.annotated_csv,
         missing=rules.tally_metrics.output.annotated_missing,
         metrics=METRICS_FILE,
-        lib=lib_inputs("figure_fig5b"),
+        lib=lib_inputs("figures/figure_fig5b"),
     output:
         figure=figure_report(
             "fig5b_annotated_by_metric",
@@ -53,14 +53,14 @@ rule figure_fig5b:
         data_label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_fig5b.py"
+        "../../scripts/figures/figure_fig5b.py"
 
 
 rule figure_fig5c:
     input:
         share=rules.tally_metrics.output.share_csv,
         metrics=METRICS_FILE,
-        lib=lib_inputs("figure_fig5c"),
+        lib=lib_inputs("figures/figure_fig5c"),
     output:
         figure=figure_report(
             "fig5c_emergent_share_by_metric",
@@ -81,7 +81,7 @@ rule figure_fig5c:
         data_label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_fig5c.py"
+        "../../scripts/figures/figure_fig5c.py"
 
 
 rule figure_fig6:
@@ -89,7 +89,7 @@ rule figure_fig6:
         emergence=rules.emergence_scores.output.table,
         curves=rules.build_curves.output.curves,
         metrics=METRICS_FILE,
-        lib=lib_inputs("figure_fig6"),
+        lib=lib_inputs("figures/figure_fig6"),
     output:
         figure=figure_report(
             "fig6_metric_swap", category=REPORT["figures"], subcategory="Mirage Fig. 6"
@@ -109,7 +109,7 @@ rule figure_fig6:
         data_label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_fig6.py"
+        "../../scripts/figures/figure_fig6.py"
 
 
 rule figure_gallery:
@@ -117,7 +117,7 @@ rule figure_gallery:
         emergence=rules.emergence_scores.output.table,
         curves=rules.build_curves.output.curves,
         metrics=METRICS_FILE,
-        lib=lib_inputs("figure_gallery"),
+        lib=lib_inputs("figures/figure_gallery"),
     output:
         figure=figure_report(
             "emergence_gallery",
@@ -139,7 +139,7 @@ rule figure_gallery:
         data_label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_gallery.py"
+        "../../scripts/figures/figure_gallery.py"
 
 
 FIGURE_TARGETS = [

@@ -11,7 +11,7 @@ if config["source"] == "lm_eval":
         # lm_eval.path is the download cache: fetch lm_eval.github's files (verified, resumable).
         rule fetch_lm_eval:
             input:
-                lib=lib_inputs("fetch_lm_eval"),
+                lib=lib_inputs("acquire/fetch_lm_eval"),
             output:
                 listing=f"{SNAPSHOT}/.download.csv",
             log:
@@ -31,7 +31,7 @@ if config["source"] == "lm_eval":
                 timeout_s=config["github"]["timeout_s"],
                 retries=config["github"]["retries"],
             script:
-                "../../scripts/fetch_lm_eval.py"
+                "../../scripts/acquire/fetch_lm_eval.py"
 
     rule lm_eval_source:
         input:
@@ -39,7 +39,7 @@ if config["source"] == "lm_eval":
             root=rules.fetch_lm_eval.output.listing if LM_EVAL_FETCH else SNAPSHOT,
             models=config["lm_eval"]["models"],
             metrics=METRICS_FILE,
-            lib=lib_inputs("lm_eval_source"),
+            lib=lib_inputs("parse/lm_eval_source"),
         output:
             scores=f"results/{RUN}/scores.parquet",
             checkpoints=f"results/{RUN}/lm_eval/checkpoints.parquet",
@@ -63,12 +63,12 @@ if config["source"] == "lm_eval":
             max_file_mb=config["max_file_mb"],
             label=DATA_LABEL,
         script:
-            "../../scripts/lm_eval_source.py"
+            "../../scripts/parse/lm_eval_source.py"
 
     rule figure_lm_eval_pairs:
         input:
             checkpoints=f"results/{RUN}/lm_eval/checkpoints.parquet",
-            lib=lib_inputs("figure_lm_eval_pairs"),
+            lib=lib_inputs("figures/figure_lm_eval_pairs"),
         output:
             figure=report(
                 expand(
@@ -95,7 +95,7 @@ if config["source"] == "lm_eval":
         params:
             data_label=DATA_LABEL,
         script:
-            "../../scripts/figure_lm_eval_pairs.py"
+            "../../scripts/figures/figure_lm_eval_pairs.py"
 
     ALL_TARGETS += [
         f"results/{RUN}/tables/lm_eval_models.csv",

@@ -9,7 +9,7 @@ rule metric_pairs:
         scores=f"results/{RUN}/scores.parquet",
         metrics=METRICS_FILE,
         verdicts=rules.curve_verdicts.output.table,
-        lib=lib_inputs("metric_pairs"),
+        lib=lib_inputs("verdicts/metric_pairs"),
     output:
         table=report(
             f"results/{RUN}/tables/metric_pairs.csv",
@@ -35,7 +35,7 @@ rule metric_pairs:
         source=config["source"],
         label=DATA_LABEL,
     script:
-        "../../scripts/metric_pairs.py"
+        "../../scripts/verdicts/metric_pairs.py"
 
 
 ALL_TARGETS += [

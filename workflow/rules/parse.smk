@@ -10,7 +10,7 @@ if config["source"] in ("github", "local", "sample"):
             manifest=f"results/{RUN}/manifest.csv",
             task_metadata=config["task_metadata"],
             metrics=METRICS_FILE,
-            lib=lib_inputs("parse_scores"),
+            lib=lib_inputs("parse/parse_scores"),
         output:
             scores=f"results/{RUN}/scores.parquet",
             bad_files=f"results/{RUN}/logs/bad_files.csv",
@@ -27,4 +27,4 @@ if config["source"] in ("github", "local", "sample"):
             max_file_mb=config["max_file_mb"],
             label=DATA_LABEL,
         script:
-            "../../scripts/parse_scores.py"
+            "../../scripts/parse/parse_scores.py"

@@ -4,7 +4,7 @@
 rule provenance:
     input:
         manifest=f"results/{RUN}/manifest.csv",
-        lib=lib_inputs("provenance"),
+        lib=lib_inputs("report/provenance"),
     output:
         provenance_json=report(
             f"results/{RUN}/provenance.json",
@@ -25,7 +25,7 @@ rule provenance:
         label=DATA_LABEL,
         pipeline_version=PIPELINE_VERSION,
     script:
-        "../../scripts/provenance.py"
+        "../../scripts/report/provenance.py"
 
 
 ALL_TARGETS += [f"results/{RUN}/provenance.json"]

@@ -1,6 +1,6 @@
 # results/<run>/README.md, the page a person reads first (docs/design.md §8.2). Included last in the
 # Snakefile: it lists the report() outputs of every rule defined before it.
-from scripts.lib.report_index import report_outputs
+from scripts.lib.present.report_index import report_outputs
 
 REPORT_OUTPUTS = report_outputs(workflow.rules)
 
@@ -14,7 +14,7 @@ rule write_run_readme:
             {record["caption"] for record in REPORT_OUTPUTS if record["caption"]}
         ),
         files=[record["path"] for record in REPORT_OUTPUTS],
-        lib=lib_inputs("write_run_readme"),
+        lib=lib_inputs("report/write_run_readme"),
     output:
         readme=f"results/{RUN}/README.md",
     log:
@@ -27,7 +27,7 @@ rule write_run_readme:
         outputs=REPORT_OUTPUTS,
         run_name=RUN,
     script:
-        "../../scripts/write_run_readme.py"
+        "../../scripts/report/write_run_readme.py"
 
 
 ALL_TARGETS += [f"results/{RUN}/README.md"]

@@ -14,7 +14,7 @@ rule summary:
         vision=rules.vision_scores.output.summary,
         verdicts=rules.curve_verdicts.output.summary,
         metric_pairs=rules.metric_pairs.output.summary_json,
-        lib=lib_inputs("summary"),
+        lib=lib_inputs("report/summary"),
     output:
         summary=report(
             f"results/{RUN}/summary.json",
@@ -37,7 +37,7 @@ rule summary:
         min_effect=config["min_effect"],
         triplet_rule=config["triplet_rule"],
     script:
-        "../../scripts/summary.py"
+        "../../scripts/report/summary.py"
 
 
 SUMMARY_TARGETS = [f"results/{RUN}/summary.json"]

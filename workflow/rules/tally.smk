@@ -8,7 +8,7 @@ rule tally_metrics:
         annotations=config["annotations"],
         metrics=METRICS_FILE,
         task_metadata=config["task_metadata"],
-        lib=lib_inputs("tally_metrics"),
+        lib=lib_inputs("tally/tally_metrics"),
     output:
         preferred_csv=report(
             f"results/{RUN}/tables/tally_preferred.csv",
@@ -62,7 +62,7 @@ rule tally_metrics:
         min_effect=config["min_effect"],
         data_label=DATA_LABEL,
     script:
-        "../../scripts/tally_metrics.py"
+        "../../scripts/tally/tally_metrics.py"
 
 
 TALLY_TARGETS = [

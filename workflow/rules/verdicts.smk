@@ -4,17 +4,17 @@
 # of both tests (docs/statistics.md).
 
 
-rule sharpness_test:
+rule sharpness_curves:
     input:
         curves=f"results/{RUN}/curves.parquet",
         emergence=f"results/{RUN}/emergence.parquet",
-        lib=lib_inputs("sharpness_test"),
+        lib=lib_inputs("verdicts/sharpness_curves"),
     output:
         table=f"results/{RUN}/sharpness.parquet",
     log:
-        f"results/{RUN}/logs/sharpness_test.log",
+        f"results/{RUN}/logs/sharpness_curves.log",
     benchmark:
-        f"results/{RUN}/benchmarks/sharpness_test.tsv"
+        f"results/{RUN}/benchmarks/sharpness_curves.tsv"
     conda:
         "../../environment.yml"
     params:
@@ -29,14 +29,14 @@ rule sharpness_test:
         zero_median_floor=config["zero_median_floor"],
         label=DATA_LABEL,
     script:
-        "../../scripts/sharpness_test.py"
+        "../../scripts/verdicts/sharpness_curves.py"
 
 
 rule backtest_curves:
     input:
         curves=f"results/{RUN}/curves.parquet",
         metrics=METRICS_FILE,
-        lib=lib_inputs("backtest_curves"),
+        lib=lib_inputs("verdicts/backtest_curves"),
     output:
         table=f"results/{RUN}/backtest.parquet",
         by_metric_csv=report(
@@ -64,7 +64,7 @@ rule backtest_curves:
         residual_min_df=config["sharpness"]["residual_min_df"],
         label=DATA_LABEL,
     script:
-        "../../scripts/backtest_curves.py"
+        "../../scripts/verdicts/backtest_curves.py"
 
 
 rule curve_verdicts:
@@ -72,7 +72,7 @@ rule curve_verdicts:
         emergence=f"results/{RUN}/emergence.parquet",
         sharpness=f"results/{RUN}/sharpness.parquet",
         backtest=f"results/{RUN}/backtest.parquet",
-        lib=lib_inputs("curve_verdicts"),
+        lib=lib_inputs("verdicts/curve_verdicts"),
     output:
         table=f"results/{RUN}/verdicts.parquet",
         csv=report(
@@ -102,14 +102,14 @@ rule curve_verdicts:
         min_width_decades=config["sharpness"]["min_width_decades"],
         label=DATA_LABEL,
     script:
-        "../../scripts/curve_verdicts.py"
+        "../../scripts/verdicts/curve_verdicts.py"
 
 
 rule figure_verdicts:
     input:
         data=f"results/{RUN}/figures/verdicts_by_metric.csv",
         metrics=METRICS_FILE,
-        lib=lib_inputs("figure_verdicts"),
+        lib=lib_inputs("verdicts/figure_verdicts"),
     output:
         figure=report(
             expand(
@@ -129,7 +129,7 @@ rule figure_verdicts:
         label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
-        "../../scripts/figure_verdicts.py"
+        "../../scripts/verdicts/figure_verdicts.py"
 
 
 # The calibration draws its own curves (no data): SYNTHETIC whatever the source.
@@ -139,7 +139,7 @@ CALIBRATION_LABEL = "SYNTHETIC DATA: calibration curves on the real BIG-G and GP
 rule calibration_study:
     input:
         task_metadata=config["task_metadata"],
-        lib=lib_inputs("calibration_study"),
+        lib=lib_inputs("verdicts/calibration_study"),
     output:
         table_csv=report(
             f"results/{RUN}/tables/calibration.csv",
@@ -171,13 +171,13 @@ rule calibration_study:
         alpha=config["backtest"]["alpha"],
         label=CALIBRATION_LABEL,
     script:
-        "../../scripts/calibration_study.py"
+        "../../scripts/verdicts/calibration_study.py"
 
 
 rule figure_calibration:
     input:
         data=f"results/{RUN}/figures/calibration.csv",
-        lib=lib_inputs("figure_calibration"),
+        lib=lib_inputs("verdicts/figure_calibration"),
     output:
         figure=report(
             expand(
@@ -197,7 +197,7 @@ rule figure_calibration:
         label=CALIBRATION_LABEL,
         level=config["sharpness"]["fdr"],
     script:
-        "../../scripts/figure_calibration.py"
+        "../../scripts/verdicts/figure_calibration.py"
 
 
 VERDICT_FIGURES = ["verdicts_by_metric", "calibration"]

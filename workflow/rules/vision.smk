@@ -5,7 +5,7 @@
 
 rule vision_train_classifier:
     input:
-        lib=lib_inputs("vision_train"),
+        lib=lib_inputs("vision/vision_train"),
     output:
         outcomes=f"results/{RUN}/vision/classifier_outcomes.parquet",
     log:
@@ -24,12 +24,12 @@ rule vision_train_classifier:
         learning_rate=config["vision"]["classifier"]["learning_rate"],
         label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
     script:
-        "../../scripts/vision_train.py"
+        "../../scripts/vision/vision_train.py"
 
 
 rule vision_train_autoencoder:
     input:
-        lib=lib_inputs("vision_train"),
+        lib=lib_inputs("vision/vision_train"),
     output:
         outcomes=f"results/{RUN}/vision/autoencoder_outcomes.parquet",
     log:
@@ -48,14 +48,14 @@ rule vision_train_autoencoder:
         learning_rate=config["vision"]["autoencoder"]["learning_rate"],
         label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
     script:
-        "../../scripts/vision_train.py"
+        "../../scripts/vision/vision_train.py"
 
 
 rule vision_scores:
     input:
         classifier=rules.vision_train_classifier.output.outcomes,
         autoencoder=rules.vision_train_autoencoder.output.outcomes,
-        lib=lib_inputs("vision_scores"),
+        lib=lib_inputs("vision/vision_scores"),
     output:
         curves=f"results/{RUN}/vision/curves.parquet",
         emergence=f"results/{RUN}/vision/emergence.parquet",
@@ -82,21 +82,21 @@ rule vision_scores:
         backtest=config["backtest"],
         label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
     script:
-        "../../scripts/vision_scores.py"
+        "../../scripts/vision/vision_scores.py"
 
 
-rule vision_figure:
+rule figure_vision:
     input:
         curves=rules.vision_scores.output.curves,
         emergence=rules.vision_scores.output.emergence,
-        lib=lib_inputs("vision_figure"),
+        lib=lib_inputs("vision/figure_vision"),
     output:
         figure=figure_report("vision_metric_choice", category=REPORT["vision"]),
         data=f"results/{RUN}/figures/vision_metric_choice.csv",
     log:
-        f"results/{RUN}/logs/vision_figure.log",
+        f"results/{RUN}/logs/figure_vision.log",
     benchmark:
-        f"results/{RUN}/benchmarks/vision_figure.tsv"
+        f"results/{RUN}/benchmarks/figure_vision.tsv"
     conda:
         "../../environment.yml"
     params:
@@ -106,7 +106,7 @@ rule vision_figure:
         min_effect=config["min_effect"],
         label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
     script:
-        "../../scripts/vision_figure.py"
+        "../../scripts/vision/figure_vision.py"
 
 
 ALL_TARGETS += [

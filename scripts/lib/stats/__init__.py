@@ -1,0 +1,9 @@
+"""The statistics of emergence, on curves whatever their source.
+
+The emergence score and its screen (`emergence`), each point's sampling noise (`noise`), the
+smooth and bounded fits of the null (`smooth_fit`), the sharpness test (`sharpness`), the
+unpredictability backtest (`backtest`), the permutation trend test (`trend`), the metric tallies
+(`tally`) and the per-curve verdicts (`verdict_curves`). Pure functions over numpy arrays and
+data frames; the methods are derived in docs/statistics.md, not in docstrings. Never imports
+`sources/`.
+"""

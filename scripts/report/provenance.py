@@ -5,8 +5,8 @@ the sha256 digest of their manifest, a digest of the whole config, the versions 
 every package the pipeline uses, and the pipeline version (`git describe` in a git checkout).
 Nothing time-dependent goes in, so the file is byte-identical across reruns of the same inputs.
 
-Inputs: manifest.csv. Output: provenance.json. Params: source, repo, commit, config, label,
-pipeline_version.
+Inputs: manifest.csv. Output: provenance.json. Params: source, synthetic, repo (None unless read from GitHub),
+commit, config, label, pipeline_version.
 """
 
 import hashlib
@@ -53,14 +53,22 @@ def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
 
 
 def provenance(
-    *, manifest, source: str, repo: str, commit: str | None, config: dict[str, Any], label: str, version: str
+    *,
+    manifest,
+    source: str,
+    synthetic: bool,
+    repo: str | None,
+    commit: str | None,
+    config: dict[str, Any],
+    label: str,
+    version: str,
 ) -> dict[str, Any]:
-    """The provenance record (pure: every input is an argument)."""
+    """The provenance record (pure: every input is an argument; `repo` is None for a source not read from GitHub)."""
     return {
         "data_label": label,
-        "synthetic": source == "sample",
+        "synthetic": synthetic,
         "source": source,
-        "repository": repo if source == "github" else None,
+        "repository": repo,
         "commit": commit,
         "n_files": int(len(manifest)),
         "input_bytes": int(manifest["size"].sum()) if len(manifest) else 0,
@@ -78,7 +86,8 @@ def run(
     manifest: str,
     provenance_json: str,
     source: str,
-    repo: str,
+    synthetic: bool,
+    repo: str | None,
     commit: str | None,
     config: dict[str, Any],
     label: str,
@@ -87,6 +96,7 @@ def run(
     record = provenance(
         manifest=read_csv(manifest),
         source=source,
+        synthetic=synthetic,
         repo=repo,
         commit=commit,
         config=dict(config),

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from scripts.lib.io import read_csv
+from scripts.lib.sources.github.client import repo_slug
 from scripts.lib.sources.manifest import build_manifest, find_results_files
-from scripts.lib.workflow_config import repo_slug
 from tests.helpers.snakemake_cli import ROOT, make_workdir, run_snakemake, snakemake_env
 
 pytestmark = pytest.mark.integration

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from scripts.lib.config import ConfigError
 from scripts.lib.scores_schema import COLUMNS
 from scripts.lib.sources.extracts.registry import (
     ENTRIES,
@@ -20,8 +21,8 @@ from scripts.lib.sources.extracts.registry import (
     verify_files,
 )
 from scripts.lib.sources.extracts.schema_check import OUTPUT_COLUMNS, check_disjoint_curves, check_scores, finish_scores
-from scripts.lib.workflow_config import ConfigError, check_config, extracts_use, run_name
-from scripts.lib.workflow_config import data_label as config_label
+from scripts.lib.sources.table import check_config, extracts_use, run_name
+from scripts.lib.sources.table import data_label as config_label
 from tests.helpers.extracts_testing import DATA, FACTS, ROOT, needs
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"

@@ -10,7 +10,9 @@ import pytest
 from scripts.lib.imports import imported_modules, lib_files
 from tests.helpers.snakemake_cli import ROOT
 
-RULE_SCRIPTS = sorted(p for p in (ROOT / "scripts").glob("*/*.py") if p.name != "__init__.py" and p.parent.name != "lib")
+RULE_SCRIPTS = sorted(
+    p for p in (ROOT / "scripts").glob("*/*.py") if p.name != "__init__.py" and p.parent.name != "lib"
+)
 LIB_MODULES = sorted((ROOT / "scripts" / "lib").rglob("*.py"))
 
 

@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 from scripts.figures.figure_lm_eval_pairs import pair_es, size_value
+from scripts.lib.config import ConfigError
 from scripts.lib.io import parquet_label, read_csv
 from scripts.lib.scores_schema import BAD_FILE_COLUMNS, COLUMNS, NOISE_COLUMNS
 from scripts.lib.sources.lm_eval_results import LmEvalFileError
-from scripts.lib.workflow_config import ConfigError, check_config, data_label, lm_eval_root, run_name
+from scripts.lib.sources.table import check_config, data_label, lm_eval_root, run_name
 from scripts.parse.lm_eval_source import OUTPUT_COLUMNS, check_directions, load_models, mark_preferred, run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,8 +1,9 @@
-# Getting the scores files: every source ends in results/<run>/manifest.csv (path, size, sha256)
-# over a snapshot folder (SNAPSHOT) that holds bigbench/benchmark_tasks/<task>/results/.
+# Getting the files each source reads (the table of sources, scripts/lib/sources/table.py, says which
+# rules a source uses): BIG-bench's scores files (a synthetic snapshot, a clone or a download), the
+# pinned real extracts, or lm-evaluation-harness results.
 
 
-if config["source"] == "sample":
+if uses("synthesize_sample"):
 
     rule synthesize_sample:
         input:
@@ -24,7 +25,7 @@ if config["source"] == "sample":
             "../../scripts/acquire/synthesize_sample.py"
 
 
-if config["source"] in ("sample", "local"):
+if uses("list_files"):
 
     rule list_files:
         input:
@@ -42,7 +43,7 @@ if config["source"] in ("sample", "local"):
             "../../scripts/acquire/list_files.py"
 
 
-if config["source"] == "github":
+if uses("download_files"):
 
     rule download_files:
         input:
@@ -67,3 +68,55 @@ if config["source"] == "github":
             cache=SNAPSHOT,
         script:
             "../../scripts/acquire/download_files.py"
+
+
+if uses("fetch_extracts"):
+
+    # extracts.path is the download cache: fetch each pinned file from GitHub (verified).
+    rule fetch_extracts:
+        input:
+            lib=lib_inputs("acquire/fetch_extracts"),
+        output:
+            files=EXTRACT_FILES,
+        log:
+            f"results/{RUN}/logs/fetch_extracts.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/fetch_extracts.tsv"
+        retries: 2
+        conda:
+            "../../environment.yml"
+        params:
+            use=EXTRACTS_USE,
+            raw_url=config["github"]["raw_url"],
+            timeout_s=config["github"]["timeout_s"],
+            retries=config["github"]["retries"],
+        script:
+            "../../scripts/acquire/fetch_extracts.py"
+
+
+if uses("fetch_lm_eval"):
+
+    # lm_eval.path is the download cache: fetch lm_eval.github's files (verified, resumable).
+    rule fetch_lm_eval:
+        input:
+            lib=lib_inputs("acquire/fetch_lm_eval"),
+        output:
+            listing=f"{SNAPSHOT}/.download.csv",
+        log:
+            f"results/{RUN}/logs/fetch_lm_eval.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/fetch_lm_eval.tsv"
+        retries: 2
+        conda:
+            "../../environment.yml"
+        params:
+            repo=config["lm_eval"]["github"]["repo"],
+            commit=config["lm_eval"]["github"]["commit"],
+            patterns=config["lm_eval"]["github"]["patterns"],
+            api_url=config["github"]["api_url"],
+            raw_url=config["github"]["raw_url"],
+            workers=config["github"]["workers"],
+            timeout_s=config["github"]["timeout_s"],
+            retries=config["github"]["retries"],
+        script:
+            "../../scripts/acquire/fetch_lm_eval.py"

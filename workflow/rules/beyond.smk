@@ -5,10 +5,6 @@
 # Each analysis rule writes its tables and the CSV of exactly the numbers its figure shows; a
 # figure_* rule draws that CSV, so editing figures.formats reruns only the drawing (docs/design.md §7).
 
-# Data label of the toy model's outputs: a closed-form model without data, so neither the source
-# nor sample.seed reaches its rules (and its figure has no SYNTHETIC banner).
-TOY_LABEL = "Mirage mathematical model (closed form, no data)"
-
 
 rule trend_pvalues:
     input:
@@ -333,32 +329,3 @@ rule beyond_summary:
         label=DATA_LABEL,
     script:
         "../../scripts/beyond/beyond_summary.py"
-
-
-BEYOND_FIGURES = [
-    "trend_observed_vs_expected",
-    "emergent_share_bootstrap",
-    "threshold_sensitivity",
-    "agreement",
-    "mirage_toy_model",
-]
-
-ALL_TARGETS += [
-    f"results/{RUN}/beyond_summary.json",
-    f"results/{RUN}/trend_pvalues.parquet",
-    *[
-        f"results/{RUN}/tables/{name}.{ext}"
-        for name in ("trend_by_metric", "bootstrap_by_metric", "agreement_confusion")
-        for ext in ("csv", "tex")
-    ],
-    f"results/{RUN}/tables/threshold_sensitivity.csv",
-    f"results/{RUN}/tables/threshold_sensitivity_grid.csv",
-    f"results/{RUN}/tables/agreement_tasks.csv",
-    f"results/{RUN}/tables/toy_resolution.csv",
-    *[f"results/{RUN}/figures/{name}.csv" for name in BEYOND_FIGURES],
-    *expand(
-        f"results/{RUN}/figures/{{name}}.{{fmt}}",
-        name=BEYOND_FIGURES,
-        fmt=config["figures"]["formats"],
-    ),
-]

@@ -1,23 +1,22 @@
-# Config validation, the run name, target lists and input functions. No rules here.
+# Config validation, the run name, the source's entry in the table of sources, the final targets and
+# input functions. No rules here.
 from pathlib import Path
 
 from snakemake.utils import validate
 
-from scripts.lib.sources.extracts.registry import extract_files
+from scripts.lib.config import coerce_cli_strings, load_schema, pipeline_version
 from scripts.lib.imports import lib_files
-
-from scripts.lib.workflow_config import (
-    EXTRACT_SOURCES,
+from scripts.lib.sources.extracts.registry import extract_files
+from scripts.lib.sources.github.client import is_commit_sha
+from scripts.lib.sources.table import (
+    CALIBRATION_LABEL,
+    TOY_LABEL,
+    VISION_LABEL,
     check_config,
-    coerce_cli_strings,
     data_label,
     extracts_use,
-    is_commit_sha,
-    lm_eval_root,
-    load_schema,
-    pipeline_version,
-    repo_slug,
     run_name,
+    source_of,
 )
 
 SCHEMA_FILE = workflow.source_path("../schemas/config.schema.yaml")
@@ -66,9 +65,18 @@ def lib_inputs(script: str) -> list[str]:
     return list(lib_files(root / "scripts" / f"{script}.py", root))
 
 
+SOURCE = source_of(config)
+SOURCE_RULES = SOURCE.rules(config)
+
+
+def uses(rule_name: str) -> bool:
+    """Whether this run's source uses a source-specific rule (the table of sources decides)."""
+    return rule_name in SOURCE_RULES
+
+
 def _resolve_commit() -> str | None:
     """The commit sha a github run reads (resolved at DAG-build time, then cached under results/.cache/github/)."""
-    if config["source"] != "github":
+    if not SOURCE.needs_commit:
         return None
     ref = config["github"]["ref"]
     if is_commit_sha(ref):
@@ -90,36 +98,18 @@ def _resolve_commit() -> str | None:
 COMMIT = _resolve_commit()
 RUN = run_name(config, COMMIT)
 DATA_LABEL = data_label(config, COMMIT)
-SYNTHETIC = config["source"] == "sample"
+SYNTHETIC = SOURCE.synthetic
 # `git describe` of the pipeline, once per DAG build: provenance reruns when the code's version changes.
 PIPELINE_VERSION = pipeline_version(workflow.basedir)
-
-REPO_SLUG = repo_slug(config["github"]["repo"])
-
-# Root folder of the scores files (it holds bigbench/benchmark_tasks/...).
-if config["source"] == "sample":
-    SNAPSHOT = f"results/{RUN}/snapshot"
-elif config["source"] == "local":
-    SNAPSHOT = config["local"]["path"]
-elif config["source"] in EXTRACT_SOURCES:
-    # Not a BIG-bench tree: the folder of the registry's extracts (rule extracts_source, docs/extracts.md).
-    SNAPSHOT = config["extracts"]["path"]
-elif config["source"] == "lm_eval":
-    # Not a BIG-bench tree: a folder of harness results files (rule lm_eval_source, docs/lm-eval.md).
-    SNAPSHOT, LM_EVAL_FETCH = lm_eval_root(config)
-else:
-    SNAPSHOT = f"results/.cache/github/{REPO_SLUG}/{COMMIT}"
-
-# source=extracts/excerpt: the registry entries read, their pinned files under extracts.path, and
-# whether that folder is the download cache (then rule fetch_extracts gets them from GitHub).
-EXTRACTS_USE = extracts_use(config) if config["source"] in EXTRACT_SOURCES else []
+# The folder the source's reader reads (a BIG-bench tree, the extracts folder, harness results).
+SNAPSHOT = SOURCE.snapshot(config, RUN, COMMIT)
+# The registry entries an extracts run reads and their pinned files under extracts.path.
+EXTRACTS_USE = extracts_use(config) if uses("extracts_source") else []
 EXTRACT_FILES = extract_files(EXTRACTS_USE, config["extracts"]["path"])
-EXTRACTS_FETCH = Path(config["extracts"]["path"]) == Path("results/.cache/extracts")
 
-ALL_TARGETS = [
-    f"results/{RUN}/scores.parquet",
-    f"results/{RUN}/emergence.parquet",
-    f"results/{RUN}/emergence.csv",
-    f"results/{RUN}/tables/excluded_curves.csv",
-    f"results/{RUN}/tables/unknown_metrics.csv",
-]
+
+def final_targets(wildcards) -> list[str]:
+    """Every output of every rule this run defines: the source's rules come from the table of sources,
+    the rest from the rule files, so no list of targets is kept by hand and include order does not matter.
+    Evaluated once the whole workflow is parsed (an input function)."""
+    return sorted({str(f) for r in workflow.rules if r.name != "all" for f in r.output})

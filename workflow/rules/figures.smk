@@ -142,19 +142,65 @@ rule figure_gallery:
         "../../scripts/figures/figure_gallery.py"
 
 
-FIGURE_TARGETS = [
-    path
-    for name in (
-        "fig5a_emergence_by_preferred_metric",
-        "fig5b_annotated_by_metric",
-        "fig5c_emergent_share_by_metric",
-        "fig6_metric_swap",
-        "emergence_gallery",
-    )
-    for path in expand(
-        f"results/{RUN}/figures/{name}.{{ext}}",
-        ext=[*config["figures"]["formats"], "csv"],
-    )
-]
+if uses("figure_fig6_real"):
 
-ALL_TARGETS += FIGURE_TARGETS
+    rule figure_fig6_real:
+        input:
+            emergence=f"results/{RUN}/emergence.parquet",
+            curves=f"results/{RUN}/curves.parquet",
+            scores=f"results/{RUN}/scores.parquet",
+            metrics=METRICS_FILE,
+            lib=lib_inputs("figures/figure_fig6_real"),
+        output:
+            figure=figure_report(
+                "fig6_real_models",
+                category=REPORT["figures"],
+                subcategory="Mirage Fig. 6",
+            ),
+            data=f"results/{RUN}/figures/fig6_real_models.csv",
+        log:
+            f"results/{RUN}/logs/figure_fig6_real.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/figure_fig6_real.tsv"
+        conda:
+            "../../environment.yml"
+        params:
+            scale=config["scale"],
+            data_label=DATA_LABEL,
+        script:
+            "../../scripts/figures/figure_fig6_real.py"
+
+
+if uses("figure_lm_eval_pairs"):
+
+    rule figure_lm_eval_pairs:
+        input:
+            checkpoints=f"results/{RUN}/lm_eval/checkpoints.parquet",
+            lib=lib_inputs("figures/figure_lm_eval_pairs"),
+        output:
+            figure=report(
+                expand(
+                    f"results/{RUN}/figures/lm_eval_pairs.{{fmt}}",
+                    fmt=config["figures"]["formats"],
+                ),
+                caption="../report/lm_eval_pairs.rst",
+                category=REPORT["figures"],
+                subcategory="lm-evaluation-harness",
+            ),
+            data=f"results/{RUN}/figures/lm_eval_pairs.csv",
+            es=report(
+                f"results/{RUN}/tables/lm_eval_pairs_es.csv",
+                caption="../report/lm_eval_pairs_es.rst",
+                category=REPORT["tables"],
+                subcategory="lm-evaluation-harness",
+            ),
+        log:
+            f"results/{RUN}/logs/figure_lm_eval_pairs.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/figure_lm_eval_pairs.tsv"
+        conda:
+            "../../environment.yml"
+        params:
+            data_label=DATA_LABEL,
+        script:
+            "../../scripts/figures/figure_lm_eval_pairs.py"

@@ -63,20 +63,3 @@ rule tally_metrics:
         data_label=DATA_LABEL,
     script:
         "../../scripts/tally/tally_metrics.py"
-
-
-TALLY_TARGETS = [
-    f"results/{RUN}/tables/{name}.{ext}"
-    for name in (
-        "tally_preferred",
-        "tally_all_metrics",
-        "annotated_by_metric",
-        "emergent_share_by_metric",
-    )
-    for ext in ("csv", "tex")
-] + [
-    f"results/{RUN}/tables/annotated_missing.csv",
-    f"results/{RUN}/tables/annotated_tasks.csv",
-]
-
-ALL_TARGETS += TALLY_TARGETS

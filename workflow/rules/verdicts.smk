@@ -132,10 +132,6 @@ rule figure_verdicts:
         "../../scripts/verdicts/figure_verdicts.py"
 
 
-# The calibration draws its own curves (no data): SYNTHETIC whatever the source.
-CALIBRATION_LABEL = "SYNTHETIC DATA: calibration curves on the real BIG-G and GPT-3 ladders (no BIG-bench scores)"
-
-
 rule calibration_study:
     input:
         task_metadata=config["task_metadata"],
@@ -200,27 +196,37 @@ rule figure_calibration:
         "../../scripts/verdicts/figure_calibration.py"
 
 
-VERDICT_FIGURES = ["verdicts_by_metric", "calibration"]
-
-ALL_TARGETS += [
-    f"results/{RUN}/verdicts.parquet",
-    f"results/{RUN}/verdicts.csv",
-    f"results/{RUN}/verdicts_summary.json",
-    f"results/{RUN}/tables/calibration_summary.csv",
-    *[
-        f"results/{RUN}/tables/{name}.{ext}"
-        for name in (
-            "verdicts_by_metric",
-            "backtest_by_metric",
-            "backtest_metric_map",
-            "calibration",
-        )
-        for ext in ("csv", "tex")
-    ],
-    *[f"results/{RUN}/figures/{name}.csv" for name in VERDICT_FIGURES],
-    *expand(
-        f"results/{RUN}/figures/{{name}}.{{fmt}}",
-        name=VERDICT_FIGURES,
-        fmt=config["figures"]["formats"],
-    ),
-]
+# Mirage's prediction on the same outputs: the screen under a sharp and a continuous metric.
+rule metric_pairs:
+    input:
+        emergence=rules.emergence_scores.output.table,
+        scores=f"results/{RUN}/scores.parquet",
+        metrics=METRICS_FILE,
+        verdicts=rules.curve_verdicts.output.table,
+        lib=lib_inputs("verdicts/metric_pairs"),
+    output:
+        table=report(
+            f"results/{RUN}/tables/metric_pairs.csv",
+            caption="../report/metric_pairs.rst",
+            category=REPORT["tables"],
+            subcategory="Metric pairs",
+        ),
+        tex=f"results/{RUN}/tables/metric_pairs.tex",
+        cases=report(
+            f"results/{RUN}/tables/metric_pairs_cases.csv",
+            caption="../report/metric_pairs_cases.rst",
+            category=REPORT["tables"],
+            subcategory="Metric pairs",
+        ),
+        summary_json=f"results/{RUN}/metric_pairs_summary.json",
+    log:
+        f"results/{RUN}/logs/metric_pairs.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/metric_pairs.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        source=config["source"],
+        label=DATA_LABEL,
+    script:
+        "../../scripts/verdicts/metric_pairs.py"

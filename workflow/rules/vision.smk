@@ -22,7 +22,7 @@ rule vision_train_classifier:
         split_seed=config["vision"]["split_seed"],
         max_iter=config["vision"]["classifier"]["max_iter"],
         learning_rate=config["vision"]["classifier"]["learning_rate"],
-        label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
+        label=VISION_LABEL,
     script:
         "../../scripts/vision/vision_train.py"
 
@@ -46,7 +46,7 @@ rule vision_train_autoencoder:
         split_seed=config["vision"]["split_seed"],
         max_iter=config["vision"]["autoencoder"]["max_iter"],
         learning_rate=config["vision"]["autoencoder"]["learning_rate"],
-        label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
+        label=VISION_LABEL,
     script:
         "../../scripts/vision/vision_train.py"
 
@@ -80,7 +80,7 @@ rule vision_scores:
         min_effect=config["min_effect"],
         sharpness=config["sharpness"],
         backtest=config["backtest"],
-        label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
+        label=VISION_LABEL,
     script:
         "../../scripts/vision/vision_scores.py"
 
@@ -104,18 +104,6 @@ rule figure_vision:
         error_threshold=config["vision"]["error_threshold"],
         emergence_threshold=config["emergence_threshold"],
         min_effect=config["min_effect"],
-        label="scikit-learn digits (1,797 real 8x8 images; not BIG-bench results)",
+        label=VISION_LABEL,
     script:
         "../../scripts/vision/figure_vision.py"
-
-
-ALL_TARGETS += [
-    f"results/{RUN}/tables/vision_emergence.csv",
-    f"results/{RUN}/tables/vision_emergence.tex",
-    f"results/{RUN}/vision_summary.json",
-    f"results/{RUN}/figures/vision_metric_choice.csv",
-    *expand(
-        f"results/{RUN}/figures/vision_metric_choice.{{fmt}}",
-        fmt=config["figures"]["formats"],
-    ),
-]

@@ -48,6 +48,19 @@ MAX_REDIRECTS = 5
 RATE_LIMIT_MAX_WAIT_S = 60.0
 """A rate limit that lifts within this many seconds is waited out; a later one stops the run."""
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+
+
+def is_commit_sha(ref: str) -> bool:
+    """A full 40-hex commit sha (which needs no lookup)."""
+    return bool(SHA_RE.match(ref))
+
+
+def repo_slug(repo: str) -> str:
+    """owner/name -> owner__name, a folder name for the download cache."""
+    owner, name = repo.split("/", 1)
+    return f"{owner}__{name}"
+
+
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 OFFLINE_CHOICES = (

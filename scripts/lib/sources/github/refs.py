@@ -20,8 +20,7 @@ from urllib.parse import quote
 import requests
 
 from scripts.lib.io import write_text
-from scripts.lib.sources.github.client import GITHUB_API, SHA_RE, DownloadError, GitHubClient
-from scripts.lib.workflow_config import repo_slug
+from scripts.lib.sources.github.client import GITHUB_API, SHA_RE, DownloadError, GitHubClient, repo_slug
 
 logger = logging.getLogger(__name__)
 

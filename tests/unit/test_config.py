@@ -1,19 +1,14 @@
-"""Config errors are one line naming the key and what is allowed; run names never mix sources."""
+"""Config errors are one line naming the key and what is allowed; run names never mix sources; the table of
+sources has an entry for every source the schema allows."""
 
 from pathlib import Path
 
 import pytest
 import yaml
 
-from scripts.lib.workflow_config import (
-    ConfigError,
-    check_config,
-    coerce_cli_strings,
-    data_label,
-    load_schema,
-    repo_slug,
-    run_name,
-)
+from scripts.lib.config import ConfigError, coerce_cli_strings, load_schema
+from scripts.lib.sources.github.client import repo_slug
+from scripts.lib.sources.table import SOURCES, check_config, data_label, run_name
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -84,3 +79,18 @@ def test_command_line_strings_are_coerced_to_the_schema_type():
     assert coerced["families"] == ["1b"]  # a string item stays a string
     check_config(coerced, SCHEMA)
     assert coerce_cli_strings(config(min_points="many"), schema)["min_points"] == "many"  # left for validation
+
+
+def test_every_schema_source_has_one_table_entry():
+    """The schema's source names and the table's keys are the same set: a new source is one entry."""
+    allowed = load_schema(SCHEMA)["properties"]["source"]["enum"]
+    assert sorted(allowed) == sorted(SOURCES)
+
+
+def test_source_rules_follow_the_config():
+    """The download rule of extracts and lm_eval is used only when their path is the download cache."""
+    cfg = config(source="extracts")
+    assert SOURCES["extracts"].rules(cfg) == {"fetch_extracts", "extracts_source", "figure_fig6_real"}
+    cfg["extracts"] = {**cfg["extracts"], "path": "elsewhere"}
+    assert SOURCES["extracts"].rules(cfg) == {"extracts_source", "figure_fig6_real"}
+    assert SOURCES["sample"].rules(config(source="sample")) == {"synthesize_sample", "list_files", "parse_scores"}

@@ -1,42 +1,16 @@
-"""Rule human_agreement: does the emergence score agree with people who looked at the curves?
+"""Rule human_agreement: does the Mirage screen agree with people who looked at the curves?
 
-docs/design.md §9.4 (beyond the paper). Reference: Wei et al. (2022), "Emergent Abilities of Large
-Language Models", TMLR, Appendix E, which sorts BIG-bench tasks into classes by eye
-(config/annotations/wei2022_appendixE_task_classes.csv, config key `agreement.classes`).
+Wei et al. (2022, TMLR, Appendix E) sort BIG-bench tasks into classes by eye; a task's human label
+comes from its classes, ours from its preferred-metric curves per family (the screen, never a
+tested claim), compared over all tasks and scale-matched (a human positive only where the family
+reaches the size at which the ability was seen). Definitions: docs/design.md §9.4. Caveat: Wei et
+al. judged GPT-3, LaMDA and PaLM; the BIG-bench families only partly overlap.
 
-- Human label: a task is *human-emergent* when any of its classes is in `emergent_classes`
-  (default emergent_gpt3_or_lamda, emergent_palm) and *human-not-emergent* when any is in
-  `not_emergent_classes` (default smoothly_increasing, flat); a task in both is ambiguous and left
-  out (logged), and tasks of other classes only (e.g. `other`) are not compared.
-- Our label: per model family, a task is emergent when any of its preferred-metric curves (each
-  score entry's own preferred_score: task level or subtask, any shot count) is emergent in
-  emergence.parquet; `all families` = emergent in any family.
-- Compared (`comparison` = `all tasks`): tasks with both labels (per family: tasks that family has
-  preferred-metric curves for).
-- Scale-matched (`comparison` = `scale-matched`): a human positive must be reachable at the family's
-  scale. Wei et al. saw the ability emerge at some model size (`emergence_scale` in the annotations
-  CSV, e.g. PaLM 540B: `emergent_palm` tasks of the 540B group cannot show in BIG-G <= 128B); a
-  human-emergent task is compared only when the family's largest model on the task (x_max of its
-  preferred-metric curves; `all families`: the largest over families) is at least the task's
-  smallest emergence scale over the annotated families. Human-not-emergent tasks and human-emergent
-  tasks without a recorded scale are always compared. Only defined when `scale` is a parameter
-  count (non_embedding_params, total_params, flop_matched_non_embedding_params); otherwise those
-  rows are left out (logged).
-
-Outputs: tables/agreement_confusion.{csv,tex} (per comparison and family: tasks, TP, FP, FN, TN,
-precision and recall with 95% Wilson intervals, F1, accuracy, Cohen's kappa; positive = emergent),
-tables/agreement_tasks.csv (per task: human classes and label, emergence_scale_params, our label
-per family),
-figures/agreement.csv (the numbers the figure draws; rule figure_agreement draws it, so editing
-figures.formats reruns only the drawing).
-
-Caveat: Wei et al. judged GPT-3, LaMDA and PaLM curves; the BIG-bench families here (BIG-G,
-GPT, ...) only partly overlap, so disagreement mixes metric effects with model differences.
-
-"Ours: emergent" is the possible emergence (Mirage screen), never a tested claim.
-
-Inputs: emergence.parquet, the classes CSV, the annotations CSV (emergence scales). Params:
-emergent_classes, not_emergent_classes, scale, label.
+Inputs: emergence.parquet, the classes CSV, the annotations CSV (emergence scales). Outputs:
+tables/agreement_confusion.{csv,tex} (TP, FP, FN, TN, precision and recall with Wilson intervals,
+F1, accuracy, Cohen's kappa per comparison and family), tables/agreement_tasks.csv (per task),
+figures/agreement.csv (what figure_agreement draws). Params: emergent_classes,
+not_emergent_classes, scale, label.
 """
 
 import logging

@@ -1,44 +1,15 @@
-"""Rule threshold_sensitivity: do the emergent tallies survive other choices of threshold and min_effect?
+"""Rule threshold_sensitivity: do the emergent tallies survive other thresholds and min_effects?
 
-docs/design.md §9.3 (beyond the paper). The paper states no ES threshold; ours (docs/design.md §3) is
-`emergence_threshold` (auto = n_points - 1, the ES of a straight line) and `min_effect`. This rule
-recounts the emergent curves on a grid: every threshold in `thresholds` ("auto" and numbers; the
-default adds 13 log-spaced values from 1 to 100) crossed with every value in `min_effects`; the
-configured pair is always added to the grid and flagged `is_configured`. A curve is emergent at a
-grid point when ES > threshold (with the emergence rule's relative tie tolerance) and (its metric
-is unbounded or its range >= min_effect x the metric's range) — the emergence rule's definition,
-with the per-curve ES, effect and n_points of emergence.parquet. Vectorised: one boolean
-(thresholds x min_effects x curves) array.
+The paper states no ES threshold, so the Mirage screen is recounted on a grid of thresholds ×
+min_effects (the configured pair read back from emergence.parquet and flagged `is_configured`),
+and the "few metrics" conclusion is tested at every grid point, against lenient bars and the
+paper's own. Definitions and columns: docs/design.md §9.3.
 
-Outputs:
-- tables/threshold_sensitivity.csv: per grid point, scope (`preferred` = curves under their
-  entry's preferred metric, Mirage Fig. 5A; `all`) and metric: curves, emergent curves;
-- tables/threshold_sensitivity_grid.csv: per grid point, the "few metrics" test below;
-- figures/threshold_sensitivity.csv: the numbers the figure draws (panels A, B: counts per metric
-  across thresholds and min_effects; C: the grid of the "few metrics" test); rule
-  figure_sensitivity draws it, so editing figures.formats reruns only the drawing.
-
-The "few metrics" conclusion, precisely (columns of the grid table):
-- `few_metrics_holds`: the preferred metrics with at least one emergent preferred-metric curve
-  number at most `few_metrics_max_fraction` (default 0.5) x the preferred metrics that have any
-  scored curve (Mirage: at most 5 of 39);
-- `headline_share_holds`: of the emergent preferred-metric curves, the share under Multiple choice
-  grade or Exact string match is at least `headline_share_min` (default 0.5); a grid point
-  without any emergent curve is vacuous (NA), and is not counted against it;
-- across the grid: `few_metrics_holds_across_grid` = few_metrics_holds at every grid point, and
-  `headline_share_holds_across_grid` = headline_share_holds at every non-vacuous grid point
-  (computed by the beyond_summary rule from the grid table).
-- the paper's own bars, beside those lenient ones (`paper_*` columns): Mirage finds possible
-  emergence under at most `paper_metrics_with_emergence` (5) of `paper_preferred_metrics` (39)
-  preferred metrics, so `paper_few_metrics_holds` allows floor(5/39 x preferred metrics) metrics
-  with emergence (`paper_max_metrics_with_emergence`); and > 92% of the annotated cases under
-  Multiple choice grade or Exact string match, so `paper_headline_share_holds` = share_headline >=
-  `paper_headline_share_min` (0.92; vacuous without emergent curves, as above).
-
-Input: emergence.parquet. Params: thresholds, min_effects, few_metrics_max_fraction,
-headline_share_min, paper_metrics_with_emergence, paper_preferred_metrics, paper_headline_share_min,
-emergence_threshold, min_effect (the configured pair), label. "Emergent" here is always the
-possible emergence (Mirage screen) at that grid point.
+Input: emergence.parquet. Outputs: tables/threshold_sensitivity.csv (counts per grid point, scope
+and metric), tables/threshold_sensitivity_grid.csv (the tests per grid point),
+figures/threshold_sensitivity.csv (what figure_sensitivity draws). Params: thresholds, min_effects,
+few_metrics_max_fraction, headline_share_min, paper_metrics_with_emergence,
+paper_preferred_metrics, paper_headline_share_min, label.
 """
 
 import logging
@@ -51,7 +22,7 @@ import pandas as pd
 
 from scripts.lib.io import run_rule, write_csv
 from scripts.lib.score_table import HEADLINE_METRICS
-from scripts.lib.stats.emergence import above_threshold, auto_threshold, effect_ok
+from scripts.lib.stats.emergence import above_threshold, auto_threshold, effect_ok, screen_setting, threshold_value
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +63,7 @@ def parse_thresholds(values: Iterable[Any], configured: Any) -> list[float]:
     """Distinct thresholds as floats, NaN standing for 'auto'; the configured one is always included."""
     out: list[float] = []
     for value in [*values, configured]:
-        text = str(value).strip().lower()
-        number = math.nan if text == "auto" else float(value)
+        number = threshold_value(str(value).strip().lower())
         if not any((math.isnan(number) and math.isnan(o)) or number == o for o in out):
             out.append(number)
     return sorted(out, key=lambda t: (not math.isnan(t), t))
@@ -271,12 +241,11 @@ def run(
     paper_metrics_with_emergence: int,
     paper_preferred_metrics: int,
     paper_headline_share_min: float,
-    emergence_threshold: Any,
-    min_effect: float,
     label: str,
 ) -> None:
     scored = pd.read_parquet(emergence)
-    conf_t = math.nan if str(emergence_threshold) == "auto" else float(emergence_threshold)
+    emergence_threshold, min_effect = screen_setting(scored)
+    conf_t = threshold_value(emergence_threshold)
     configured = (conf_t, float(min_effect))
     t_grid = parse_thresholds(thresholds, emergence_threshold)
     e_grid = parse_min_effects(min_effects, min_effect)

@@ -1,42 +1,15 @@
-"""Rule toy_model: the Mirage paper's mathematical argument, in closed form (no data).
+"""Rule toy_model: the Mirage paper's mathematical argument in closed form (no data).
 
-docs/design.md §9.5 (Schaeffer et al. 2023, Sec. 2-3, Fig. 2/3). A model with N parameters has
-per-token cross-entropy L(N) = (N / c)^alpha (c > 0, alpha < 0), so its probability of the right
-token, p(N) = exp(-L(N)), improves smoothly with scale. What a metric makes of it:
+Per-token loss L(N) = (N / c)^alpha and what each metric makes of p = exp(-L): exact match p^l
+(sharp), token edit distance (smooth), a multiple-choice grade and Brier score, and the finite
+test-set resolution that turns small accuracies into exact zeros; the ES of each on a ladder, and
+both tested verdicts for the grade and Brier score at each test size. Derivation: docs/design.md
+§9.5; verdicts: docs/statistics.md.
 
-- accuracy (exact string match) of a target of l tokens: p^l — nonlinear: near 0 for small
-  models, then a steep rise in log N ("emergence"), sharper the longer the target;
-- token edit distance: l (1 - p), the expected number of wrong tokens — linear in p, smooth;
-- multiple choice (K = `n_options` options, as the synthetic sample generator): the right option's
-  log-likelihood margin over the best distractor is m(N) = L(N*) - L(N) per token, zero at the
-  crossing size N* = `mc_crossing_params`. Examples differ by a Normal(0, `mc_margin_sd`) offset
-  of their margin, so the share of examples whose right option is the argmax is
-  Phi(m / mc_margin_sd); multiple choice grade = 1/K + (1 - 1/K) Phi(m / sd) (an example whose
-  right option does not win scores chance). The probability put on the right option is
-  q = 1/K + (1 - 1/K) sigmoid(l_mc m) for an option of l_mc = `mc_length` tokens (the log-odds of
-  an l_mc-token option move l_mc times the per-token margin), with the rest spread evenly over
-  the distractors, so the (multi-class) Brier score is K/(K-1) (1 - q)^2 — continuous in q;
-- resolution: accuracy measured on n test examples can only take values k/n. We use the
-  deterministic floor(p^l n) / n (the count of right answers a perfectly typical test set of n
-  examples would give, rounded down; no random draw), so a model with p^l < 1/n reads as
-  exactly 0: small models look flat, and the curve seems to jump at the size where p^l passes
-  1/n. The emergence score (scripts.lib.stats.emergence.es_matrix) of the accuracy on a ladder of
-  `n_models` log-spaced sizes rises as n shrinks once p^l < 1/n for a good part of the ladder
-  (long targets): the leading zeros make the median step small, and infinite when more than
-  half of the steps are 0-to-0. It is not monotone in n: for short targets, where few models
-  read 0, the coarser steps k/n move ES a little either way (tables/toy_resolution.csv).
-
-Outputs: figures/mirage_toy_model.csv (every number the figure draws, long format: panel, series,
-length, test_size, n_params, value: the curves of panels A-E, and the legends' ES, the model
-constants of the titles and the ES of panel F, see `figure_numbers`; rule figure_toy draws it, so
-editing figures.formats reruns only the drawing), tables/toy_resolution.csv (per target length and
-test size: models reading 0, ES, es_floored, es_infinite; test_size empty = exact accuracy). ES is
-computed on the ladder, metric values oriented so that higher is better (edit distance and Brier
-score negated), es_floored with zero_median_floor x the metric's range.
-Verdicts (docs/statistics.md; params `sharpness`, `backtest`): the grade and Brier score as measured on each n of
-`test_sizes` get both tests (scripts/lib/stats/verdict_curves.py), panel "G" (`verdict_numbers`).
-Params: the toy.* config keys, zero_median_floor, label (a constant: the model has no data, so
-neither the data source nor the sample seed reaches this rule).
+Outputs: figures/mirage_toy_model.csv (every number figure_toy draws, long format, see
+`figure_numbers`), tables/toy_resolution.csv (per target length and test size: models reading 0,
+ES, es_floored, es_infinite). Params: the toy.* config keys, sharpness, backtest,
+zero_median_floor, label (a constant: no data source reaches this rule).
 """
 
 import logging

@@ -31,7 +31,7 @@ permutations); and the screened curves with a trend at `fdr`.
 Inputs: curves.parquet, emergence.parquet, metrics.yaml. Outputs: trend_pvalues.parquet,
 tables/trend_by_metric.{csv,tex}, figures/trend_observed_vs_expected.csv (every table row with the
 settings the figure states; rule figure_trend draws it). Params: permutations, seed, fdr, level,
-min_effect, emergence_threshold (captions), label.
+label; the screen's criterion is read from emergence.parquet.
 """
 
 import logging
@@ -44,7 +44,7 @@ from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet
 from scripts.lib.present.latex import to_latex
 from scripts.lib.present.names import NULL_SCOPES, TOTAL
 from scripts.lib.present.text import SCREEN_NAME, threshold_text, with_metric_names
-from scripts.lib.stats.emergence import above_threshold, effect_ok
+from scripts.lib.stats.emergence import above_threshold, effect_ok, screen_setting
 from scripts.lib.stats.trend import benjamini_hochberg, permutation_null
 
 logger = logging.getLogger(__name__)
@@ -237,13 +237,12 @@ def run(
     seed: int,
     fdr: float,
     level: float,
-    min_effect: float,
-    emergence_threshold: Any,
     label: str,
 ) -> None:
     facts = load_metric_facts(metrics)
     scored = pd.read_parquet(emergence).sort_values("curve_id", kind="stable").reset_index(drop=True)
     points = pd.read_parquet(curves, columns=["curve_id", "x", "y"])
+    emergence_threshold, min_effect = screen_setting(scored)
     ok = effect_mask(scored, min_effect=min_effect)
     recomputed = above_threshold(scored["es"].to_numpy(), scored["threshold"].to_numpy()) & ok
     if not np.array_equal(recomputed, scored["emergent"].astype(bool).to_numpy()):

@@ -2,8 +2,8 @@
 
 Input: emergence.parquet (es_floored, threshold and emergent per curve), metrics.yaml (names,
 colours). Output: figures/fig5a_emergence_by_preferred_metric.{formats} and the CSV of the plotted
-points beside it. Params: emergence_threshold, min_effect, triplet_rule (titles), data_label,
-synthetic. docs/design.md §4-§5.
+points beside it. Params: data_label, synthetic; the screen's criterion in the subtitle is read from
+the table. docs/design.md §4-§5.
 
 Why es_floored: ES is infinite for a flat-then-jump curve; the floored companion is finite, so every
 curve can be drawn (infinite ones are marked with a triangle). With `emergence_threshold: auto`
@@ -32,6 +32,7 @@ from scripts.lib.present.plot_style import (
     save_figure,
 )
 from scripts.lib.present.text import metric_name, threshold_text
+from scripts.lib.stats.emergence import screen_setting
 from scripts.lib.stats.tally import preferred_curves
 
 logger = logging.getLogger(__name__)
@@ -158,13 +159,13 @@ def run(
     metrics: str,
     figure: Any,
     data: str,
-    emergence_threshold: Any,
-    min_effect: float,
     data_label: str,
     synthetic: bool,
 ) -> None:
     facts = load_metric_facts(metrics)
-    points = fig5a_data(pd.read_parquet(emergence), facts)
+    scored = pd.read_parquet(emergence)
+    points = fig5a_data(scored, facts)
+    emergence_threshold, min_effect = screen_setting(scored)
     with figure_style():
         fig = plot_fig5a(
             points,

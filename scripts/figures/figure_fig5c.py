@@ -1,8 +1,9 @@
 """Rule figure_fig5c: each metric's share of the emergent cases (Mirage Fig. 5C).
 
-Input: tables/emergent_share_by_metric.csv (from tally_metrics), metrics.yaml. Output:
+Inputs: tables/emergent_share_by_metric.csv (from tally_metrics), emergence.parquet (the screen's
+criterion, for the title), metrics.yaml. Output:
 figures/fig5c_emergent_share_by_metric.{formats} and the CSV of the plotted bars. Params:
-emergence_threshold, min_effect, triplet_rule (titles), data_label, synthetic. docs/design.md §4-§5.
+triplet_rule (titles), data_label, synthetic. docs/design.md §4-§5.
 
 Two panels with the same metric order and colours: the hand-annotated emergent cases (the paper's
 Fig. 5C) and the preferred-metric triplets our emergence score calls emergent, so the reader sees
@@ -27,6 +28,7 @@ from scripts.lib.present.plot_style import (
 )
 from scripts.lib.present.text import metric_name, threshold_text, triplet_rule_text
 from scripts.lib.score_table import HEADLINE_METRICS
+from scripts.lib.stats.emergence import SETTING_COLUMNS, screen_setting
 from scripts.lib.stats.tally import combined_share, parse_triplet_rule
 
 logger = logging.getLogger(__name__)
@@ -105,11 +107,10 @@ def plot_fig5c(
 def run(
     *,
     share: str,
+    emergence: str,
     metrics: str,
     figure: Any,
     data: str,
-    emergence_threshold: Any,
-    min_effect: float,
     triplet_rule: Any,
     data_label: str,
     synthetic: bool,
@@ -117,6 +118,7 @@ def run(
     facts = load_metric_facts(metrics)
     table = read_csv(share)
     bars = fig5c_data(table, facts)
+    emergence_threshold, min_effect = screen_setting(pd.read_parquet(emergence, columns=SETTING_COLUMNS))
     with figure_style():
         fig = plot_fig5c(
             bars,

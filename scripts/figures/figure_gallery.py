@@ -1,8 +1,8 @@
 """Rule figure_gallery: the most emergent curves, each beside the same curve under a continuous metric.
 
 Inputs: emergence.parquet, curves.parquet, metrics.yaml. Output: figures/emergence_gallery.{formats}
-and the CSV of the plotted points. Params: n_curves (gallery size), emergence_threshold, min_effect,
-scale, data_label, synthetic. docs/design.md §5 ("our own" figures).
+and the CSV of the plotted points. Params: n_curves (gallery size), scale,
+data_label, synthetic; the screen's criterion is read from emergence.parquet. docs/design.md §5 ("our own" figures).
 
 Why: the paper's argument is that a sharp (all-or-nothing) metric can make smooth progress look
 sudden. For each of the top-N emergent curves by es_floored, the partner panel shows the same
@@ -31,6 +31,7 @@ from scripts.lib.present.plot_style import (
     save_figure,
 )
 from scripts.lib.present.text import direction_text, es_text, metric_name, shots_text, threshold_text
+from scripts.lib.stats.emergence import screen_setting
 
 logger = logging.getLogger(__name__)
 
@@ -213,14 +214,14 @@ def run(
     figure: Any,
     data: str,
     n_curves: int = DEFAULT_N_CURVES,
-    emergence_threshold: Any,
-    min_effect: float,
     scale: str,
     data_label: str,
     synthetic: bool,
 ) -> None:
     facts = load_metric_facts(metrics)
-    panels = gallery_panels(pd.read_parquet(emergence), facts, n_curves=int(n_curves))
+    scored = pd.read_parquet(emergence)
+    panels = gallery_panels(scored, facts, n_curves=int(n_curves))
+    emergence_threshold, min_effect = screen_setting(scored)
     ids = sorted({int(c) for c in panels["curve_id"]} | {int(c) for c in panels["partner_curve_id"].dropna()})
     if ids:
         src = pd.read_parquet(curves, columns=["curve_id", "x", "value"], filters=[("curve_id", "in", ids)])

@@ -2,8 +2,8 @@
 
 Inputs: the tally tables (read back from their CSVs, so summary.json can never disagree with them),
 tables/annotated_missing.csv, manifest.csv (n_files), scores.parquet (families and tasks in the
-data). Output: summary.json. Params: synthetic, source, commit, run, data_label and the emergence
-settings (recorded, not used in any computation).
+data), emergence.parquet (the screen's settings, recorded as applied). Output: summary.json.
+Params: synthetic, source, commit, run, data_label, triplet_rule.
 
 Nothing here is typed in: the headline strings are formatted from the computed numbers. Every count
 of "emergent" curves or triplets here is the possible emergence (Mirage screen) (ES > threshold and
@@ -19,6 +19,7 @@ import pandas as pd
 from scripts.lib.io import json_safe, read_csv, read_json, run_rule, write_json
 from scripts.lib.present.text import SCREEN_NAME
 from scripts.lib.score_table import HEADLINE_METRICS
+from scripts.lib.stats.emergence import SETTING_COLUMNS, screen_setting
 from scripts.lib.stats.tally import combined_share
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def run(
     missing: str,
     manifest: str,
     scores: str,
+    emergence: str,
     beyond: str,
     vision: str,
     verdicts: str,
@@ -112,10 +114,9 @@ def run(
     commit: str | None,
     run_name: str,
     data_label: str,
-    emergence_threshold: Any,
-    min_effect: float,
     triplet_rule: Any,
 ) -> None:
+    emergence_threshold, min_effect = screen_setting(pd.read_parquet(emergence, columns=SETTING_COLUMNS))
     numbers = summarise(
         preferred=read_csv(preferred),
         every=read_csv(every),

@@ -15,8 +15,8 @@ Outputs (CSV with the data-label line, and booktabs LaTeX):
 - tables/emergent_share_by_metric: share of emergent cases per metric, hand-annotated and detected
   by the emergence score over preferred metrics (Fig. 5C).
 
-Params: triplet_rule (any | all | a shot count), emergence_threshold and min_effect (captions only:
-the emergence rule has applied them), data_label.
+Params: triplet_rule (any | all | a shot count), data_label. The screen's criterion in the captions
+is read from emergence.parquet (the emergence rule applied it).
 
 Triplet rule, precisely: a triplet's curves are grouped by shot count (null = unknown shots is its
 own group); a shot count is emergent when any of its curves (task-level or subtask) is. The triplet
@@ -33,6 +33,7 @@ import pandas as pd
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_text
 from scripts.lib.present.latex import to_latex
 from scripts.lib.present.text import SCREEN_NAME, threshold_text, triplet_rule_text, with_metric_names
+from scripts.lib.stats.emergence import screen_setting
 from scripts.lib.stats.tally import (
     TRIPLET,
     _emergent_flags,
@@ -218,12 +219,11 @@ def run(
     annotated_missing: str,
     annotated_tasks: str,
     triplet_rule: Any,
-    emergence_threshold: Any,
-    min_effect: float,
     data_label: str,
 ) -> None:
     facts = load_metric_facts(metrics)
     curves = pd.read_parquet(emergence)
+    emergence_threshold, min_effect = screen_setting(curves)
     score_rows = pd.read_parquet(scores, columns=["task", "subtask", "metric", "is_preferred"])
     ann = pd.read_csv(annotations, comment="#")
     meta = pd.read_csv(task_metadata, keep_default_na=True) if task_metadata else None

@@ -7,9 +7,9 @@ curve and the spread over seed curves written on each panel. The subset-accuracy
 panel draws the error threshold c that defines the sharp metric below it.
 
 Inputs: curves, emergence (vision/*.parquet from rule vision_scores). Outputs: figure (one file per
-format), data (CSV of the plotted numbers). Params: subset_size, error_threshold,
-emergence_threshold, min_effect, label. The digits are real images whatever the BIG-bench source,
-so the figure has no SYNTHETIC banner; `label` says where the data come from.
+format), data (CSV of the plotted numbers). Params: subset_size, error_threshold, label; the
+screen's criterion is read from the emergence table. The digits are real images whatever the
+BIG-bench source, so the figure has no SYNTHETIC banner; `label` says where the data come from.
 """
 
 import logging
@@ -34,6 +34,7 @@ from scripts.lib.present.plot_style import (
 )
 from scripts.lib.present.text import es_text, threshold_text
 from scripts.lib.sources.vision_models import FAMILIES, METRICS, metric_label, size_from_params
+from scripts.lib.stats.emergence import screen_setting
 
 logger = logging.getLogger(__name__)
 
@@ -185,12 +186,11 @@ def run(
     data: str,
     subset_size: int,
     error_threshold: float,
-    emergence_threshold: Any,
-    min_effect: float,
     label: str,
 ) -> None:
     points = plotted_points(pd.read_parquet(curves))
     scored = pd.read_parquet(emergence)
+    emergence_threshold, min_effect = screen_setting(scored)
     write_csv(points, data, label=label)
     with figure_style():
         fig = make_figure(

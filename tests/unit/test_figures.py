@@ -53,6 +53,8 @@ def emergence() -> pd.DataFrame:
     df["es_floored"] = df["es"].where(~df["es_infinite"], 100.0)
     df["n_points"] = 5
     df["threshold"] = 4.0  # auto: n_points - 1
+    df["threshold_rule"] = "auto"
+    df["min_effect"] = 0.05
     df["oriented"] = df["metric"] == BRIER
     return df
 
@@ -169,9 +171,8 @@ def test_gallery_partners(emergence: pd.DataFrame) -> None:
 def _figure_calls(inputs: dict[str, str]) -> dict[str, tuple]:
     """Each figure's run() and its inputs/params (outputs are added by the test)."""
     metrics = str(ROOT / "config" / "metrics.yaml")
-    emerg = {"emergence_threshold": "auto", "min_effect": 0.05}
     return {
-        "fig5a": (figure_fig5a.run, {"emergence": inputs["emergence"], "metrics": metrics, **emerg}),
+        "fig5a": (figure_fig5a.run, {"emergence": inputs["emergence"], "metrics": metrics}),
         "fig5b": (
             figure_fig5b.run,
             {
@@ -181,7 +182,7 @@ def _figure_calls(inputs: dict[str, str]) -> dict[str, tuple]:
                 "annotations": "config/annotations/x.csv",
             },
         ),
-        "fig5c": (figure_fig5c.run, {"share": inputs["share"], "metrics": metrics, "triplet_rule": 3, **emerg}),
+        "fig5c": (figure_fig5c.run, {"share": inputs["share"], "emergence": inputs["emergence"], "metrics": metrics, "triplet_rule": 3}),
         "fig6": (
             figure_fig6.run,
             {
@@ -202,7 +203,6 @@ def _figure_calls(inputs: dict[str, str]) -> dict[str, tuple]:
                 "metrics": metrics,
                 "n_curves": 2,
                 "scale": "total_params",
-                **emerg,
             },
         ),
     }

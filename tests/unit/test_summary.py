@@ -41,6 +41,7 @@ def tables(tmp_path: Path) -> dict[str, str]:
         EMERGENCE, columns=["family", "task", "subtask", "shots", "metric", "is_preferred", "emergent"]
     )
     emergence["shots"] = emergence["shots"].astype("Int64")
+    emergence["threshold"], emergence["threshold_rule"], emergence["min_effect"] = 4.0, "auto", 0.05
     emergence.to_parquet(tmp_path / "emergence.parquet")
     pd.DataFrame(SCORES, columns=["family", "task", "subtask", "metric", "is_preferred"]).to_parquet(
         tmp_path / "scores.parquet"
@@ -71,12 +72,14 @@ def tables(tmp_path: Path) -> dict[str, str]:
         annotations=str(tmp_path / "ann.csv"),
         metrics=str(ROOT / "config" / "metrics.yaml"),
         triplet_rule="any",
-        emergence_threshold="auto",
-        min_effect=0.05,
         data_label=LABEL,
         **out,
     )
-    return out | {"manifest": str(tmp_path / "manifest.csv"), "scores": str(tmp_path / "scores.parquet")}
+    return out | {
+        "manifest": str(tmp_path / "manifest.csv"),
+        "scores": str(tmp_path / "scores.parquet"),
+        "emergence": str(tmp_path / "emergence.parquet"),
+    }
 
 
 def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> None:
@@ -99,14 +102,13 @@ def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> N
         missing=tables["annotated_missing"],
         manifest=tables["manifest"],
         scores=tables["scores"],
+        emergence=tables["emergence"],
         summary=str(path),
         synthetic=True,
         source="sample",
         commit=None,
         run_name="sample",
         data_label=LABEL,
-        emergence_threshold="auto",
-        min_effect=0.05,
         triplet_rule="any",
     )
     data = json.loads(path.read_text())

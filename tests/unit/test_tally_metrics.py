@@ -212,7 +212,7 @@ def test_to_latex_booktabs() -> None:
 
 def test_run_writes_every_table_identically(tmp_path) -> None:
     emergence = tmp_path / "emergence.parquet"
-    RULE_CASE.to_parquet(emergence)
+    RULE_CASE.assign(threshold=4.0, threshold_rule="auto", min_effect=0.05).to_parquet(emergence)
     score_path = tmp_path / "scores.parquet"
     SCORES.to_parquet(score_path)
     ann = tmp_path / "ann.csv"
@@ -230,8 +230,6 @@ def test_run_writes_every_table_identically(tmp_path) -> None:
         annotations=str(ann),
         metrics=str(metrics),
         triplet_rule="any",
-        emergence_threshold="auto",
-        min_effect=0.05,
         data_label="SYNTHETIC DATA test",
         **{k: str(v) for k, v in outputs.items()},
     )

@@ -31,6 +31,9 @@ def table() -> pd.DataFrame:
             "effect": [0.5, 0.5, 0.04, 0.2, 0.01],
             "effect_checked": [True, True, True, True, True],
             "emergent": [True, False, False, True, False],  # at auto (4) and min_effect 0.05
+            "threshold": [4.0] * 5,
+            "threshold_rule": ["auto"] * 5,
+            "min_effect": [0.05] * 5,
         }
     )
 
@@ -170,8 +173,6 @@ def test_run_writes_tables_and_checks_the_configured_point(tmp_path):
         paper_metrics_with_emergence=5,
         paper_preferred_metrics=39,
         paper_headline_share_min=0.92,
-        emergence_threshold="auto",
-        min_effect=0.05,
         label="SYNTHETIC DATA test",
     )
     grid = read_csv(out["grid_table"])
@@ -217,7 +218,5 @@ def test_run_rejects_a_table_made_with_other_settings(tmp_path):
             paper_metrics_with_emergence=5,
             paper_preferred_metrics=39,
             paper_headline_share_min=0.92,
-            emergence_threshold="auto",
-            min_effect=0.05,
             label="x",
         )

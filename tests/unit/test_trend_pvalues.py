@@ -245,8 +245,6 @@ def test_run_writes_consistent_outputs(tmp_path):
         seed=1,
         fdr=0.05,
         level=0.95,
-        min_effect=0.05,
-        emergence_threshold="auto",
         label="SYNTHETIC DATA test",
     )
     per_curve = pd.read_parquet(out["pvalues"])
@@ -292,10 +290,11 @@ def test_figure_of_a_table_without_curves_is_a_message(tmp_path):
     assert (tmp_path / "f.png").stat().st_size > 0
 
 
-def test_run_rejects_an_emergence_table_made_with_another_min_effect(tmp_path):
+def test_run_rejects_an_emergence_table_whose_flags_disagree_with_its_settings(tmp_path):
     points = points_frame([("m", True, STEP), ("m", True, np.linspace(0, 0.03, 12) ** 3)])
     points.to_parquet(tmp_path / "curves.parquet")
-    scored(points, min_effect=0.0).to_parquet(tmp_path / "emergence.parquet")
+    # flagged with min_effect 0 but saying 0.05: the small curve passes although its range is below 5 %
+    scored(points, min_effect=0.0).assign(min_effect=0.05).to_parquet(tmp_path / "emergence.parquet")
     (tmp_path / "metrics.yaml").write_text("{}\n")
     with pytest.raises(ValueError, match="emergent flags disagree"):
         run(
@@ -310,7 +309,5 @@ def test_run_rejects_an_emergence_table_made_with_another_min_effect(tmp_path):
             seed=1,
             fdr=0.05,
             level=0.95,
-            min_effect=0.05,
-            emergence_threshold="auto",
             label="x",
         )

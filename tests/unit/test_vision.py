@@ -239,13 +239,7 @@ def run_tiny(out) -> dict[str, object]:
     }
     for model in vision_train.MODELS:
         vision_train.run(outcomes=str(paths[model]), model=model, **TINY)
-    knobs = {
-        "subset_size": 5,
-        "error_threshold": 0.03,
-        "emergence_threshold": "auto",
-        "min_effect": 0.05,
-        "label": LABEL,
-    }
+    knobs = {"subset_size": 5, "error_threshold": 0.03, "label": LABEL}
     vision_scores.run(
         classifier=str(paths["classifier"]),
         autoencoder=str(paths["autoencoder"]),
@@ -255,6 +249,8 @@ def run_tiny(out) -> dict[str, object]:
         table_tex=str(paths["table_tex"]),
         summary=str(paths["summary"]),
         zero_median_floor=0.01,
+        emergence_threshold="auto",
+        min_effect=0.05,
         **knobs,
     )
     figure_vision.run(

@@ -33,8 +33,6 @@ rule trend_pvalues:
         seed=config["trend"]["seed"],
         fdr=config["trend"]["fdr"],
         level=config["trend"]["level"],
-        min_effect=config["min_effect"],
-        emergence_threshold=config["emergence_threshold"],
         label=DATA_LABEL,
     script:
         "../../scripts/beyond/trend_pvalues.py"
@@ -155,8 +153,6 @@ rule threshold_sensitivity:
         ],
         paper_preferred_metrics=config["sensitivity"]["paper_preferred_metrics"],
         paper_headline_share_min=config["sensitivity"]["paper_headline_share_min"],
-        emergence_threshold=config["emergence_threshold"],
-        min_effect=config["min_effect"],
         label=DATA_LABEL,
     script:
         "../../scripts/beyond/threshold_sensitivity.py"

@@ -21,8 +21,6 @@ rule figure_fig5a:
     conda:
         "../../environment.yml"
     params:
-        emergence_threshold=config["emergence_threshold"],
-        min_effect=config["min_effect"],
         data_label=DATA_LABEL,
         synthetic=SYNTHETIC,
     script:
@@ -59,6 +57,7 @@ rule figure_fig5b:
 rule figure_fig5c:
     input:
         share=rules.tally_metrics.output.share_csv,
+        emergence=rules.emergence_scores.output.table,
         metrics=METRICS_FILE,
         lib=lib_inputs("figures/figure_fig5c"),
     output:
@@ -75,8 +74,6 @@ rule figure_fig5c:
     conda:
         "../../environment.yml"
     params:
-        emergence_threshold=config["emergence_threshold"],
-        min_effect=config["min_effect"],
         triplet_rule=config["triplet_rule"],
         data_label=DATA_LABEL,
         synthetic=SYNTHETIC,
@@ -133,8 +130,6 @@ rule figure_gallery:
         "../../environment.yml"
     params:
         n_curves=config["figures"]["gallery_size"],
-        emergence_threshold=config["emergence_threshold"],
-        min_effect=config["min_effect"],
         scale=config["scale"],
         data_label=DATA_LABEL,
         synthetic=SYNTHETIC,

@@ -51,6 +51,7 @@ rule summary:
         missing=rules.tally_metrics.output.annotated_missing,
         manifest=f"results/{RUN}/manifest.csv",
         scores=f"results/{RUN}/scores.parquet",
+        emergence=rules.emergence_scores.output.table,
         beyond=rules.beyond_summary.output.summary,
         vision=rules.vision_scores.output.summary,
         verdicts=rules.curve_verdicts.output.summary,
@@ -74,8 +75,6 @@ rule summary:
         commit=COMMIT,
         run_name=RUN,
         data_label=DATA_LABEL,
-        emergence_threshold=config["emergence_threshold"],
-        min_effect=config["min_effect"],
         triplet_rule=config["triplet_rule"],
     script:
         "../../scripts/report/summary.py"

@@ -58,8 +58,6 @@ rule tally_metrics:
         "../../environment.yml"
     params:
         triplet_rule=config["triplet_rule"],
-        emergence_threshold=config["emergence_threshold"],
-        min_effect=config["min_effect"],
         data_label=DATA_LABEL,
     script:
         "../../scripts/tally/tally_metrics.py"

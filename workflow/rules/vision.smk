@@ -102,8 +102,6 @@ rule figure_vision:
     params:
         subset_size=config["vision"]["subset_size"],
         error_threshold=config["vision"]["error_threshold"],
-        emergence_threshold=config["emergence_threshold"],
-        min_effect=config["min_effect"],
         label=VISION_LABEL,
     script:
         "../../scripts/vision/figure_vision.py"

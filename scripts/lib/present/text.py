@@ -27,12 +27,14 @@ def metric_name(metric: str, facts: Mapping[str, Mapping[str, Any]] | None = Non
 
 
 def threshold_text(emergence_threshold: Any, min_effect: float | None = None) -> str:
-    """The Mirage screen's criterion in words, for titles and captions."""
+    """The Mirage screen's criterion in words, for titles and captions (arguments: `screen_setting`)."""
     if str(emergence_threshold) == "auto":
         text = "ES > n_points − 1 (auto: sharper than a straight line)"
+    elif math.isnan(float(emergence_threshold)):
+        return "no curves screened"
     else:
         text = f"ES > {float(emergence_threshold):g}"
-    if min_effect is not None and not (isinstance(min_effect, float) and math.isnan(min_effect)):
+    if min_effect is not None and not math.isnan(float(min_effect)):
         text += f", range ≥ {float(min_effect):.0%} of the metric's range"
     return text
 

@@ -14,6 +14,8 @@ range (not checked for unbounded metrics; `effect_checked` says which). Ties in 
 take the first (smallest-scale) point. Everything is grouped numpy/pandas over all curves at once.
 """
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -155,10 +157,10 @@ def score_curves(
         table["es_floored"] = np.where(table["range"] == 0, 0.0, table["sign"] * table["range"] / denom)
         table["effect"] = np.where(bounded, table["range"] / width, np.nan)
     table["effect_checked"] = bounded
-    if emergence_threshold == "auto":
-        table["threshold"] = auto_threshold(table["n_points"])
-    else:
-        table["threshold"] = float(emergence_threshold)
+    fixed = threshold_value(emergence_threshold)
+    table["threshold"] = auto_threshold(table["n_points"]) if np.isnan(fixed) else fixed
+    table["threshold_rule"] = "auto" if np.isnan(fixed) else "fixed"
+    table["min_effect"] = float(min_effect)
     big_enough = effect_ok(table["effect"], table["effect_checked"], min_effect)
     table["emergent"] = above_threshold(table["es"], table["threshold"]) & big_enough
     table = table.drop(columns=["sign", "median_d2"]).reset_index()
@@ -186,6 +188,8 @@ def score_curves(
         "spearman_rho",
         "scale_of_max_jump",
         "threshold",
+        "threshold_rule",
+        "min_effect",
         "emergent",
     ]
     return table[order]
@@ -206,6 +210,27 @@ def above_threshold(es: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     threshold = np.asarray(threshold, dtype=float)
     with np.errstate(invalid="ignore"):
         return np.asarray(es, dtype=float) - threshold > TIE_TOLERANCE * np.maximum(1.0, np.abs(threshold))
+
+
+def threshold_value(emergence_threshold: float | str) -> float:
+    """The config's emergence_threshold as a number, NaN for "auto" (the one place that spells "auto")."""
+    return math.nan if str(emergence_threshold) == "auto" else float(emergence_threshold)
+
+
+SETTING_COLUMNS = ["threshold", "threshold_rule", "min_effect"]
+"""The columns of a scored table that say how it was screened."""
+
+
+def screen_setting(scored: pd.DataFrame) -> tuple[float | str, float]:
+    """(emergence_threshold, min_effect) as the config spells them, read back from a scored table.
+
+    Captions state what the table was screened with, not what a param says; NaN, NaN for no curves.
+    """
+    if scored.empty:
+        return math.nan, math.nan
+    first = scored.iloc[0]
+    threshold = "auto" if first["threshold_rule"] == "auto" else float(first["threshold"])
+    return threshold, float(first["min_effect"])
 
 
 def auto_threshold(n_points: np.ndarray | pd.Series) -> np.ndarray:

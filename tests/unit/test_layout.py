@@ -132,3 +132,88 @@ def test_citations_point_into_the_repository() -> None:
         missing |= {m.group(0) for m in re.finditer(r"docs/[\w.-]+\.md", text) if not (ROOT / m.group(0)).is_file()}
     assert not stale, "citations of issues or outside documents:\n" + "\n".join(stale[:20])
     assert not missing, f"cited docs that do not exist: {sorted(missing)}"
+
+
+# --- the shape of the code: wings, stages, one table of sources -----------------------------------------
+
+LIB = ROOT / "scripts" / "lib"
+WINGS = ("sources", "stats", "present")
+# What each part of the library may import (besides itself): stats and sources never import each
+# other, presentation may read statistics, the core imports no wing.
+MAY_IMPORT = {
+    "core": set(),
+    "sources": {"core"},
+    "stats": {"core"},
+    "present": {"core", "stats"},
+}
+
+
+def part_of(dotted: str) -> str:
+    """The library part of a dotted `scripts.lib` module name: a wing, or the core."""
+    parts = dotted.split(".")
+    return parts[2] if len(parts) > 2 and parts[2] in WINGS else "core"
+
+
+@pytest.mark.parametrize("path", LIB_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_library_parts_import_only_what_they_may(path: Path) -> None:
+    dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    own = part_of(dotted)
+    bad = {m for m in imported_modules(path.read_text(encoding="utf-8")) if part_of(m) not in MAY_IMPORT[own] | {own}}
+    assert not bad, f"{path.relative_to(ROOT)} ({own}) imports {sorted(bad)}; allowed: {sorted(MAY_IMPORT[own])}"
+
+
+@pytest.mark.parametrize("wing", WINGS)
+def test_every_wing_says_what_lives_there(wing: str) -> None:
+    doc = ast.get_docstring(ast.parse((LIB / wing / "__init__.py").read_text(encoding="utf-8"))) or ""
+    assert len(doc.split()) >= 30, f"scripts/lib/{wing}/__init__.py: say in a paragraph what lives in this wing"
+
+
+def test_rule_files_and_script_folders_match() -> None:
+    """workflow/rules/<stage>.smk and scripts/<stage>/ name the same stages, and each rule's script is in its stage."""
+    stages = {p.stem for p in (ROOT / "workflow" / "rules").glob("*.smk")} - {"common"}
+    folders = {p.name for p in (ROOT / "scripts").iterdir() if p.is_dir() and p.name not in {"lib", "__pycache__"}}
+    assert stages == folders
+    misplaced = []
+    for smk, rule, block in rule_blocks():
+        script = re.search(r'"\.\./\.\./scripts/(\w+)/(\w+)\.py"', block)
+        if script and script.group(1) != Path(smk).stem:
+            misplaced.append(f"{smk}: rule {rule} runs scripts/{script.group(1)}/{script.group(2)}.py")
+    assert not misplaced, "\n".join(misplaced)
+
+
+def test_rule_script_names_say_what_they_are() -> None:
+    """No rule script reads as a test file, and every script that draws is figure_*."""
+    as_tests = [p.name for p in RULE_SCRIPTS if p.stem.endswith("_test") or p.stem.startswith("test_")]
+    assert not as_tests, f"rule scripts named like tests (test tools would skip them): {as_tests}"
+    drawing = [
+        p.relative_to(ROOT).as_posix()
+        for p in RULE_SCRIPTS
+        if "scripts.lib.present.plot_style" in imported_modules(p.read_text(encoding="utf-8"))
+        and not p.stem.startswith("figure_")
+    ]
+    assert not drawing, f"scripts that draw a figure but are not named figure_*: {drawing}"
+
+
+SOURCE_BRANCH = re.compile(r"""config(?:\.get\()?\[?["']source["']\]?\)?\s*(?:==|!=|\bin\b|\bnot in\b)""")
+
+
+def test_only_the_table_of_sources_branches_on_the_source() -> None:
+    """Adding a source is one entry in scripts/lib/sources/table.py: nothing else compares config["source"]."""
+    files = [*(ROOT / "workflow" / "rules").glob("*.smk"), ROOT / "Snakefile", *(ROOT / "scripts").rglob("*.py")]
+    branching = [
+        p.relative_to(ROOT).as_posix()
+        for p in files
+        if p.name != "table.py" and SOURCE_BRANCH.search(p.read_text(encoding="utf-8"))
+    ]
+    assert not branching, f"files that branch on config['source'] outside the table of sources: {branching}"
+
+
+def test_targets_are_built_in_one_place() -> None:
+    """No rule file appends to a list of targets: rule all asks common.smk's final_targets."""
+    appending = [
+        p.name
+        for p in (ROOT / "workflow" / "rules").glob("*.smk")
+        if re.search(r"^\s*\w*TARGETS\w*\s*(\+=|=)", p.read_text(encoding="utf-8"), re.M)
+    ]
+    assert not appending, f"rule files keeping target lists: {appending}"
+    assert "final_targets" in (ROOT / "Snakefile").read_text(encoding="utf-8")

@@ -7,6 +7,15 @@ CORES ?= 8
 SMK := $(BIN)/snakemake
 SOURCE ?= sample
 RUN ?= sample
+# Real data: by default the pinned files are downloaded once into results/.cache/ (verified by
+# sha256); EXTRACTS=DIR / LM_EVAL=DIR read a local folder instead (docs/extracts.md, docs/lm-eval.md).
+EXTRACTS ?=
+LM_EVAL ?=
+EXTRACTS_CONFIG := $(if $(EXTRACTS),extracts='{path: $(EXTRACTS)}')
+LM_EVAL_CONFIG := $(if $(LM_EVAL),lm_eval='{path: $(LM_EVAL)}')
+# Without a folder the fetch rule runs first, alone: offline, the target stops there at once with one
+# line naming the variable, instead of after the jobs that need no data. $(call FETCH,source,rule)
+FETCH = $(SMK) --cores 1 --quiet host progress rules reason --config source=$(1) -- $(2)
 
 .PHONY: help venv test unit integration lint run sample excerpt extracts lm-eval report dag rulegraph images bench archive clean
 
@@ -42,14 +51,17 @@ run: venv  ## the full reproduction: download BIG-bench results from GitHub, eve
 sample: venv  ## the offline run on the SYNTHETIC sample snapshot (results/sample/)
 	$(SMK) --cores $(CORES) --config source=sample
 
-excerpt: venv  ## offline on REAL BIG-bench scores from two public extracts (results/excerpt/; docs/extracts.md)
-	$(SMK) --cores $(CORES) --config source=excerpt extracts='{path: ../shared/data}'
+excerpt: venv  ## REAL BIG-bench scores from two public extracts, pinned download or EXTRACTS=DIR (results/excerpt/; docs/extracts.md)
+	$(if $(EXTRACTS),,$(call FETCH,excerpt,fetch_extracts))
+	$(SMK) --cores $(CORES) --config source=excerpt $(EXTRACTS_CONFIG)
 
-extracts: venv  ## offline on REAL scores of the five registered third-party extracts (results/extracts/; docs/extracts.md)
-	$(SMK) --cores $(CORES) --config source=extracts extracts='{path: ../shared/data}'
+extracts: venv  ## REAL scores of the five registered extracts, pinned download or EXTRACTS=DIR (results/extracts/; docs/extracts.md)
+	$(if $(EXTRACTS),,$(call FETCH,extracts,fetch_extracts))
+	$(SMK) --cores $(CORES) --config source=extracts $(EXTRACTS_CONFIG)
 
-lm-eval: venv  ## offline on REAL lm-evaluation-harness results of Pythia, OPT, BLOOM (results/lm-eval-pythia/; docs/lm-eval.md)
-	$(SMK) --cores $(CORES) --config source=lm_eval lm_eval='{path: ../shared/data/lm_eval/pythia}'
+lm-eval: venv  ## REAL harness results of Pythia, OPT, BLOOM, pinned download or LM_EVAL=DIR (results/lm-eval-*/; docs/lm-eval.md)
+	$(if $(LM_EVAL),,$(call FETCH,lm_eval,fetch_lm_eval))
+	$(SMK) --cores $(CORES) --config source=lm_eval $(LM_EVAL_CONFIG)
 
 report: venv  ## the Snakemake report of the sample run (or SOURCE=…, RUN=…) as results/RUN/report.zip
 	$(SMK) --config source=$(SOURCE) --report results/$(RUN)/report.zip
@@ -69,9 +81,10 @@ rulegraph: venv  ## docs/img/rulegraph.{dot,svg}, the README's rule graph (needs
 	tred docs/img/rulegraph.dot > results/rulegraph.tred.dot  # drawn as its transitive reduction: direct needs only
 	dot -Tsvg -o docs/img/rulegraph.svg results/rulegraph.tred.dot
 
-images: rulegraph  ## docs/img/: the rule graph, three figures of the real excerpt run and one of all real extracts
-	$(SMK) --cores $(CORES) $(IMAGES:%=results/excerpt/figures/%.png) --config source=excerpt extracts='{path: ../shared/data}'
-	$(SMK) --cores $(CORES) $(IMAGES_EXTRACTS:%=results/extracts/figures/%.png) --config source=extracts extracts='{path: ../shared/data}'
+images: rulegraph  ## docs/img/: the rule graph, three figures of the real excerpt run and one of all real extracts (EXTRACTS=DIR as above)
+	$(if $(EXTRACTS),,$(call FETCH,extracts,fetch_extracts))
+	$(SMK) --cores $(CORES) $(IMAGES:%=results/excerpt/figures/%.png) --config source=excerpt $(EXTRACTS_CONFIG)
+	$(SMK) --cores $(CORES) $(IMAGES_EXTRACTS:%=results/extracts/figures/%.png) --config source=extracts $(EXTRACTS_CONFIG)
 	cp $(IMAGES:%=results/excerpt/figures/%.png) $(IMAGES_EXTRACTS:%=results/extracts/figures/%.png) docs/img/
 
 bench: venv  ## time parse, scoring and the whole DAG at full BIG-bench scale (results/bench/; docs/performance.md)

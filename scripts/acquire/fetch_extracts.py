@@ -5,7 +5,8 @@ of each used entry (scripts/lib/sources/extracts/registry.py) is fetched from it
 pinned commit by the pipeline's downloader (`scripts.lib.sources.github.download_pinned_file`: raw host,
 no API call, verified against the pinned sha256; a different body is a one-line error naming the
 file and both hashes), then placed at the registry's local path under the cache, atomically.
-A file already there with the pinned sha256 is not fetched again.
+A file already there with the pinned sha256 is not fetched again. No connection to GitHub at all
+(offline) stops at once with one line naming what to set instead (OFFLINE).
 
 Inputs: none. Outputs: files (the pinned files under extracts.path).
 Params: use (entry names), raw_url, timeout_s, retries (the folder is the one the outputs sit under).
@@ -18,10 +19,16 @@ from pathlib import Path
 
 from scripts.lib.io import atomic_path, run_rule
 from scripts.lib.sources.extracts.registry import Entry, entries, root_of
-from scripts.lib.sources.github import download_pinned_file
+from scripts.lib.sources.github import Unreachable, download_pinned_file
 from scripts.lib.sources.manifest import sha256_file
 
 logger = logging.getLogger(__name__)
+
+OFFLINE = (
+    "cannot reach {host} to fetch the pinned extracts; set EXTRACTS=DIR (make) or extracts.path (config) "
+    "to a folder holding them"
+)
+"""The one line an offline run with an empty cache ends with (docs/extracts.md)."""
 
 
 def fetch_entry(entry: Entry, root: Path, *, raw_url: str, timeout_s: float, retries: int) -> list[Path]:
@@ -41,6 +48,7 @@ def fetch_entry(entry: Entry, root: Path, *, raw_url: str, timeout_s: float, ret
             raw_url=raw_url,
             timeout_s=timeout_s,
             retries=retries,
+            retry_unreachable=False,
         )
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
@@ -53,7 +61,13 @@ def fetch_entry(entry: Entry, root: Path, *, raw_url: str, timeout_s: float, ret
 def run(*, files: Sequence[str], use: Sequence[str], raw_url: str, timeout_s: float, retries: int) -> None:
     selected = entries(use)
     root = root_of(files, selected)
-    fetched = [p for e in selected for p in fetch_entry(e, root, raw_url=raw_url, timeout_s=timeout_s, retries=retries)]
+    try:
+        fetched = [
+            p for e in selected for p in fetch_entry(e, root, raw_url=raw_url, timeout_s=timeout_s, retries=retries)
+        ]
+    except Unreachable as exc:
+        logger.error(OFFLINE.format(host=exc.host))
+        raise SystemExit(1) from None
     logger.info("%d extract files in %s, each verified against its pinned sha256", len(fetched), root)
 
 

@@ -5,7 +5,8 @@ of `lm_eval.github` (repository, commit, path patterns; e.g. EleutherAI/pythia's
 fetched by the pipeline's downloader (scripts/lib/sources/github: one listing, parallel raw downloads,
 each verified against its git blob sha, resumable) into
 results/.cache/lm_eval/<owner>__<repo>/<commit>/<upstream path>, where rule lm_eval_source reads
-them. The listing written beside them (path, size, git blob sha) is this rule's output.
+them. The listing written beside them (path, size, git blob sha) is this rule's output. No
+connection to GitHub at all (offline) stops at once with one line naming what to set instead (OFFLINE).
 
 Inputs: none. Output: listing (CSV). Params: repo, commit, patterns, api_url, raw_url, workers,
 timeout_s, retries.
@@ -18,9 +19,15 @@ from pathlib import Path
 import pandas as pd
 
 from scripts.lib.io import run_rule, write_csv
-from scripts.lib.sources.github import download_folder
+from scripts.lib.sources.github import Unreachable, download_folder
 
 logger = logging.getLogger(__name__)
+
+OFFLINE = (
+    "cannot reach {host} to fetch the pinned lm-evaluation-harness results of {repo}; set LM_EVAL=DIR (make) "
+    "or lm_eval.path (config) to a folder holding them"
+)
+"""The one line an offline run with an empty cache ends with (docs/lm-eval.md)."""
 
 
 def run(
@@ -35,17 +42,22 @@ def run(
     timeout_s: float,
     retries: int,
 ) -> None:
-    got = download_folder(
-        repo=repo,
-        commit=commit,
-        patterns=list(patterns),
-        cache=Path(listing).parent,
-        api_url=api_url,
-        raw_url=raw_url,
-        workers=workers,
-        timeout_s=timeout_s,
-        retries=retries,
-    )
+    try:
+        got = download_folder(
+            repo=repo,
+            commit=commit,
+            patterns=list(patterns),
+            cache=Path(listing).parent,
+            api_url=api_url,
+            raw_url=raw_url,
+            workers=workers,
+            timeout_s=timeout_s,
+            retries=retries,
+            retry_unreachable=False,
+        )
+    except Unreachable as exc:
+        logger.error(OFFLINE.format(host=exc.host, repo=repo))
+        raise SystemExit(1) from None
     table = pd.DataFrame(
         {
             "path": [e.path for e in got.entries],

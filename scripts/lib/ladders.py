@@ -33,4 +33,6 @@ GPT = [
 ]
 
 
+# PaLM 8B, 62B, 540B (Chowdhery et al. 2022, "PaLM: Scaling Language Modeling with Pathways"), under
+# BIG-bench's file names (docs/bigbench-format.md §3); 3 sizes 0.86 and 0.94 decades apart.
 PALM = [("8b", 8.6e9), ("64b", 62.5e9), ("535b", 540e9)]

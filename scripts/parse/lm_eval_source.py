@@ -3,8 +3,11 @@
 `source: lm_eval` stands in for acquire + parse (docs/lm-eval.md). Every `*.json` under `path`
 (recursively, sorted) is read as a harness results file in layout 0.3 or 0.4
 (scripts/lib/sources/lm_eval_results.py); the model named after `pretrained=` in `config.model_args` is
-looked up in the model table (`lm_eval.models`, default config/lm_eval_models.csv: family, size,
-params, non_embedding_params, tokens, steps, with their sources).
+looked up in the model table (`lm_eval.models`, default config/lm_eval_models.csv). The table needs
+model, family and params only: an absent size label is derived from params ("410M"), an absent
+non_embedding_params is stood in for by params per family (the emergence score depends only on the
+order of sizes in a family; non_embedding_source says so), and tokens and steps are needed only by
+`scale: tokens`, which stops naming the column and the file when a stepped model lacks them.
 
 Rows: family from the table; model_name = the model; task = the results key (subtask null);
 metric = the harness metric ("<metric>,<filter>" unless the filter is "none"); shots from the file;
@@ -54,8 +57,17 @@ from scripts.lib.sources.manifest import build_manifest, is_regular_file
 
 logger = logging.getLogger(__name__)
 
-MODEL_COLUMNS = ["model", "family", "size", "params", "tokens"]
-"""Required columns of the model table; non_embedding_params and steps are optional (empty = unknown)."""
+MODEL_COLUMNS = ["model", "family", "params"]
+"""Required columns of the model table; size is derived when absent, every other column is optional."""
+
+OPTIONAL_NUMBERS = ("non_embedding_params", "tokens", "steps")
+"""Optional numeric columns of the model table (absent or empty = unknown)."""
+
+STAND_IN_SOURCE = "stand-in: total params (no non_embedding_params given for the family)"
+"""non_embedding_source of a model whose family has no non-embedding count in the table."""
+
+SIZE_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+"""Suffixes of derived size labels, as the built-in table writes them (70M, 1.4B)."""
 
 STEP_SCALES = ("training_step", "tokens")
 """Scales that make one curve per model size over its training checkpoints."""
@@ -98,19 +110,55 @@ def read_results_file(root: str, relpath: str, max_file_mb: float | None = None)
     return parse_results(doc, relpath)
 
 
+def size_label(params: float) -> str:
+    """A model-size label from a parameter count, two significant digits: 405334016 -> "410M", 1.01e9 -> "1B"."""
+    rounded = float(f"{params:.2g}")
+    for unit, suffix in SIZE_UNITS:
+        if rounded >= unit:
+            return f"{rounded / unit:g}{suffix}"
+    return f"{rounded:g}"
+
+
+def _stand_in_non_embedding(table: pd.DataFrame, path: str) -> pd.DataFrame:
+    """Families without any non_embedding_params get params in its place; a family with only some is refused.
+
+    Mixing counts of both kinds within a family could reorder its sizes, the one thing ES depends on.
+    """
+    known = table["non_embedding_params"].notna()
+    some = known.groupby(table["family"]).transform("any")
+    partial = some & ~known
+    if partial.any():
+        row = table.loc[partial].iloc[0]
+        raise ValueError(
+            f"{path}: model {row['model']!r}: column non_embedding_params is empty while other models of family "
+            f"{row['family']!r} have it; give it for every model of the family or for none (then params stands in)"
+        )
+    if "non_embedding_source" not in table.columns:
+        table["non_embedding_source"] = None
+    table["non_embedding_source"] = table["non_embedding_source"].astype(object).where(known, STAND_IN_SOURCE)
+    table["non_embedding_params"] = table["non_embedding_params"].where(known, table["params"])
+    if (~known).any():
+        families = sorted(table.loc[~known, "family"].unique())
+        logger.info("%s: no non_embedding_params for %s: total params stand in", path, families)
+    return table
+
+
 def load_models(path: str) -> pd.DataFrame:
-    """The model table, checked: required columns, one row per model, positive numbers."""
+    """The model table, checked: required columns, one row per model, positive numbers, a size label each."""
     table = read_csv(path, dtype={"model": str, "family": str, "size": str})
     missing = [c for c in MODEL_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; needs {MODEL_COLUMNS} (docs/lm-eval.md)")
-    for column in ("non_embedding_params", "steps"):
-        if column not in table.columns:
-            table[column] = np.nan
+    blank = table[MODEL_COLUMNS].isna().any(axis=1)
+    if blank.any():
+        row = int(np.flatnonzero(blank)[0]) + 1
+        raise ValueError(f"{path}: data row {row}: {', '.join(MODEL_COLUMNS)} must not be empty")
     dup = table["model"][table["model"].duplicated()]
     if len(dup):
         raise ValueError(f"{path}: model {dup.iloc[0]!r} is listed twice")
-    for column in ("params", "tokens", "non_embedding_params", "steps"):
+    for column in ("params", *OPTIONAL_NUMBERS):
+        if column not in table.columns:
+            table[column] = np.nan
         values = pd.to_numeric(table[column], errors="coerce")
         bad = table[column].notna() & ~(values > 0)
         if bad.any():
@@ -119,10 +167,24 @@ def load_models(path: str) -> pd.DataFrame:
                 f"{path}: model {row['model']!r}: column {column}: expected a positive number, got {row[column]!r}"
             )
         table[column] = values.astype(float)
-    blank = table[["model", "family", "size"]].isna().any(axis=1)
-    if blank.any():
-        raise ValueError(f"{path}: row {int(np.flatnonzero(blank)[0]) + 2}: model, family and size must not be empty")
-    return table
+    derived = pd.Series([size_label(p) for p in table["params"]], index=table.index, dtype=object)
+    table["size"] = table["size"].where(table["size"].notna(), derived) if "size" in table.columns else derived
+    return _stand_in_non_embedding(table, path)
+
+
+def check_scale_columns(models: pd.DataFrame, rows: pd.DataFrame, scale: str, models_path: str) -> None:
+    """scale=tokens needs the table's tokens and steps of every model with step<N> checkpoints (tokens x N / steps)."""
+    if scale != "tokens":
+        return
+    stepped = models.loc[models["model"].isin(rows.loc[rows["training_step"].notna(), "model_name"])]
+    for column in ("tokens", "steps"):
+        lacking = stepped.loc[stepped[column].isna(), "model"].tolist()
+        if lacking:
+            raise ValueError(
+                f"{models_path}: scale=tokens needs column {column!r} (tokens seen at step N = tokens x N / steps), "
+                f"empty or absent for {len(lacking)} model(s) with step checkpoints, e.g. {lacking[0]!r}; fill it "
+                "in, or use scale: training_step"
+            )
 
 
 def checkpoint_rows(
@@ -279,6 +341,7 @@ def run(
     rows, more_bad = checkpoint_rows(parsed, table, models)
     if rows.empty:
         raise ValueError(f"lm_eval.path: no usable results file under {root} ({len(bad) + len(more_bad)} bad)")
+    check_scale_columns(table, rows, scale, models)
     bad_table = pd.DataFrame(bad + more_bad, columns=BAD_FILE_COLUMNS).sort_values("path", kind="stable")
     if len(bad_table) and on_bad_file == "error":
         first = bad_table.iloc[0]

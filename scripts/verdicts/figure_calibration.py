@@ -1,7 +1,10 @@
-"""Rule figure_calibration: false-positive rate and power of the sharpness test, backtest coverage. SYNTHETIC.
+"""Rule figure_calibration: false-positive rates and coverage per smooth shape; power by gap position. SYNTHETIC.
 
-docs/statistics.md. Input: figures/calibration.csv (written by calibration_study). Output:
-figures/calibration.{formats}. Params: label, level (the nominal level, drawn as a line).
+docs/statistics.md, "Calibration". Input: figures/calibration.csv (written by calibration_study,
+one row per cell and rate). Outputs: figures/calibration.{formats} (every smooth cell's rate of
+`sharp`, `unpredictable`, `emergent_tested` and the backtest's coverage, one dot per ladder, n and
+phi; crosses fail level + 2 MC SE) and figures/calibration_power.{formats} (the share of jump
+curves flagged, by the position of the jump's gap on each ladder). Params: label.
 """
 
 import logging
@@ -16,42 +19,76 @@ from scripts.lib.present.plot_style import draw_table, label_figure, new_figure
 
 logger = logging.getLogger(__name__)
 
-TITLE = "Calibration of the sharpness test and the backtest (SYNTHETIC curves, real ladders and test sizes)"
-COLORS = {"lr": "#4e79a7", "es": "#f28e2b"}
+TITLE = "Calibration of the tested verdicts on smooth curves (SYNTHETIC curves, real ladders)"
+POWER_TITLE = "Power by the position of the jump (SYNTHETIC curves, real ladders)"
+RATES = ("sharp", "unpredictable", "emergent_tested", "coverage")
+LADDER_COLORS = {"BIG-G": "#4e79a7", "GPT-3": "#f28e2b", "PaLM": "#59a14f"}
+JUMP_COLORS = ("#bab0ac", "#76b7b2", "#4e79a7", "#1f3b73")
 
 
-def plot_calibration(data: pd.DataFrame, *, label: str, level: float) -> Figure:
-    """Left: rejection rate per shape and statistic (mean over ladders and n); right: backtest coverage."""
-    fig = new_figure(10, 4.2)
-    left, right = fig.subplots(1, 2, width_ratios=[2, 1])
-    rates = data.groupby(["shape", "statistic"])["rejection_rate"].mean().unstack("statistic")
-    order = data.drop_duplicates("shape").sort_values(["smooth", "shape"], ascending=[False, True])["shape"].tolist()
-    rates = rates.reindex(order)
-    ys = np.arange(len(rates))
-    for i, stat in enumerate(sorted(rates.columns)):
-        left.barh(ys + (i - 0.5) * 0.4, rates[stat], height=0.4, color=COLORS.get(stat, "#999999"), label=stat)
-    left.axvline(level, color="#c00000", linestyle="--", linewidth=1, label=f"level {level:g}")
-    left.set_yticks(ys, order)
-    left.set_ylim(len(order) - 0.5, -0.5)
-    left.set_xlim(0, 1)
-    left.set_xlabel("share of curves with p_sharp ≤ level (smooth: false positives; jump: power)")
-    left.legend(fontsize=7, loc="lower right")
-    cover = data[data["smooth"] & (data["statistic"] == data["statistic"].iloc[0])]
-    cov = cover.groupby("shape")["backtest_coverage"].mean()
-    yc = np.arange(len(cov))
-    right.barh(yc, cov.to_numpy(), color="#59a14f", height=0.6)
-    right.axvline(0.95, color="#c00000", linestyle="--", linewidth=1)
-    right.axvline(0.90, color="#555555", linestyle=":", linewidth=1)
-    right.set_yticks(yc, cov.index.tolist())
-    right.set_ylim(len(cov) - 0.5, -0.5)
-    right.set_xlim(0, 1)
-    right.set_xlabel("backtest coverage (nominal 0.95)")
-    label_figure(fig, title=TITLE, subtitle=None, data_label=label, synthetic=True)
+def plot_rates(data: pd.DataFrame, *, label: str) -> Figure:
+    """One panel per rate; rows are smooth shapes, one dot per (ladder, n, phi) cell."""
+    smooth = data[data["smooth"].astype(bool)]
+    shapes = list(dict.fromkeys(smooth["shape"]))
+    fig = new_figure(12, 2.0 + 0.22 * len(shapes))
+    axes = fig.subplots(1, len(RATES), sharey=True)
+    ys = dict(zip(shapes, np.arange(len(shapes)), strict=True))
+    for ax, rate in zip(axes, RATES, strict=True):
+        part = smooth[smooth["rate"] == rate]
+        for i, (ladder, cells) in enumerate(part.groupby("ladder", sort=True)):
+            y = cells["shape"].map(ys).to_numpy(float) + (i - 1) * 0.2
+            ok = cells["ok"].astype("boolean").fillna(True).to_numpy(bool)
+            color = LADDER_COLORS.get(str(ladder), "#999999")
+            ax.scatter(cells["value"][ok], y[ok], s=9, color=color, alpha=0.6, label=str(ladder), linewidths=0)
+            ax.scatter(cells["value"][~ok], y[~ok], s=22, color=color, marker="x", linewidths=1)
+        level = part["level"].dropna()
+        if len(level):
+            ax.axvline(float(level.iloc[0]), color="#c00000", linestyle="--", linewidth=1)
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_title("backtest coverage" if rate == "coverage" else f"false {rate}", fontsize=9)
+        ax.set_xlabel("share of curves (line: " + ("floor)" if rate == "coverage" else "level)"), fontsize=8)
+    axes[0].set_yticks(list(ys.values()), shapes, fontsize=7)
+    axes[0].set_ylim(len(shapes) - 0.5, -0.5)
+    axes[0].legend(fontsize=7, loc="lower right")
+    subtitle = "One dot per ladder, n and phi; x: cell fails rate <= level + 2 Monte-Carlo SE"
+    label_figure(fig, title=TITLE, subtitle=subtitle, data_label=label, synthetic=True)
     return fig
 
 
-def run(*, data: str, figure: Any, label: str, level: float) -> None:
-    draw_table(data, figure, lambda table: plot_calibration(table, label=label, level=float(level)))
+def plot_power(data: pd.DataFrame, *, label: str) -> Figure:
+    """Rows: sharp, unpredictable, emergent_tested; columns: ladders; one line per jump size (mean over n, phi)."""
+    jumps = data[~data["smooth"].astype(bool) & data["rate"].isin(RATES[:3])]
+    ladders = list(dict.fromkeys(jumps["ladder"]))
+    sizes = sorted(jumps["jump_se"].dropna().unique())
+    fig = new_figure(3.2 * max(len(ladders), 1), 7.5)
+    axes = np.atleast_2d(fig.subplots(3, max(len(ladders), 1), sharey=True, squeeze=False))
+    power = jumps.groupby(["rate", "ladder", "jump_se", "gap_log10_x"], sort=True)["value"].mean()
+    for r, rate in enumerate(RATES[:3]):
+        for c, ladder in enumerate(ladders):
+            ax = axes[r, c]
+            for k, size in enumerate(sizes):
+                line = power.get((rate, ladder, size))
+                if line is None:
+                    continue
+                color = JUMP_COLORS[min(k, len(JUMP_COLORS) - 1)]
+                ax.plot(line.index, line.to_numpy(), marker="o", markersize=3, color=color, label=f"{size:g} SE")
+            ax.set_ylim(-0.02, 1.02)
+            if r == 0:
+                ax.set_title(str(ladder), fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"share {rate}", fontsize=8)
+            if r == 2:
+                ax.set_xlabel("jump's gap (log10 parameters, midpoint)", fontsize=8)
+    axes[0, 0].legend(fontsize=7, title="jump", title_fontsize=7, loc="upper left")
+    span = f"{min(sizes, default=0):g}-{max(sizes, default=0):g}"
+    subtitle = f"Flat at chance, then a jump of {span} SE at one gap; mean over n and phi"
+    label_figure(fig, title=POWER_TITLE, subtitle=subtitle, data_label=label, synthetic=True)
+    return fig
+
+
+def run(*, data: str, figure: Any, figure_power: Any, label: str) -> None:
+    draw_table(data, figure, lambda table: plot_rates(table, label=label))
+    draw_table(data, figure_power, lambda table: plot_power(table, label=label))
 
 
 def main(snakemake) -> None:  # type: ignore[no-untyped-def]

@@ -1,26 +1,26 @@
 """Rule metric_pairs: Mirage's prediction tested on the same outputs, a sharp metric against a continuous one.
 
-For every case (family, task, subtask, shots) that has a curve under a sharp metric and a curve
-under a continuous metric (config/metrics.yaml `sharp`), the Mirage screen (`emergent` in
-emergence.parquet) is read under each. Mirage predicts that the screen fires under the sharp
-metric and not under the continuous one far more often than the reverse. Per source (the
-`extract` of each curve in scores.parquet; the run's source when there is no such column) and per
-(sharp metric, continuous metric) pair, and once pooled per source (a case fires under "sharp"
-when any of its sharp curves is emergent, likewise "continuous"), the table counts the four cells
-sharp only (b), continuous only (c), both, neither, and gives:
+docs/statistics.md, "Metric pairs". For every case (family, task, subtask, shots) that has a curve
+under a sharp metric and a curve under a continuous metric (config/metrics.yaml `sharp`), two
+flags are read under each metric: the Mirage screen (`emergent` in emergence.parquet) and, when
+verdicts.parquet is an input, the tested verdict without the screen (`unpredictable` and not
+resolved as smooth: scripts/lib/stats/verdict_classes.py). The screen's range rule alone fires
+for a sharp metric whose continuous twin moves by less than `min_effect`, so the tested columns,
+not the screen's, answer Mirage's question. Identical curves (`duplicate_of`) are counted once.
+Per source (the `extract` of each curve in scores.parquet; the run's source when there is no such
+column) and per (sharp metric, continuous metric) pair, and once pooled per source (a case fires
+under "sharp" when any of its sharp curves does, likewise "continuous"), the table counts the four
+cells sharp only (b), continuous only (c), both, neither, and gives:
 
-- `p_mcnemar`: the exact McNemar test, two-sided, of b against c (binomial, b + c trials, 1/2);
-- `sharp_share` = b / (b + c), the share of discordant cases in which the sharp metric is the
-  one that fires, with its Clopper-Pearson interval at LEVEL (`share_lo`, `share_hi`); 1/2 is
-  "no metric effect", 1 is Mirage's prediction.
-
-When the statistics issue's verdicts (verdicts.parquet: emergent_tested = emergent, sharp against
-noise and unpredictable) are an input, the same four cells and test are given for emergent_tested
-(`tested_*` columns). Calibration of the test and the interval: tests/unit/test_metric_pairs.py
-(measured false-positive rate and coverage under the null; docs/extracts.md).
+- `sharp_share` = b / (b + c): 1/2 is "no metric effect", 1 is Mirage's prediction;
+- `p_cluster`: the cases are not independent (one family's tasks under several shot counts and
+  subtasks), so McNemar's b-against-c is tested with cases clustered by task: an exact
+  sign-flip randomization test of sum_task (b_task - c_task), two-sided (with one case per task it
+  is the exact McNemar test; cf. Obuchowski 1998 for the clustered McNemar);
+- `p_holm`: Holm's correction over every p-value the table reports (both flags, all rows).
 
 Inputs: emergence, scores, metrics, optionally verdicts. Outputs: tables/metric_pairs.{csv,tex},
-tables/metric_pairs_cases.csv (every case and pair with both flags), metric_pairs_summary.json
+tables/metric_pairs_cases.csv (every case and pair with its flags), metric_pairs_summary.json
 (one headline sentence per source; the lead merges it into summary.json). Params: source, label.
 """
 
@@ -28,19 +28,20 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from scipy.stats import beta, binomtest
 
-from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_json, write_text
+from scripts.lib.io import json_safe, load_metric_facts, run_rule, write_csv, write_json, write_text
 from scripts.lib.present.latex import to_latex
 from scripts.lib.sources.extracts.curves import read_curve_sources, with_source
+from scripts.lib.stats.verdict_classes import emergence_tested
 
 logger = logging.getLogger(__name__)
 
-LEVEL = 0.95
-"""Coverage of the Clopper-Pearson interval of sharp_share."""
 CASE_KEYS = ["family", "task", "subtask", "shots"]
 EMERGENCE_KEYS = [*CASE_KEYS, "metric"]
+CLUSTER = "task"
+"""Cases of one task (its families, shot counts, subtasks) share examples: the unit of the test."""
 POOLED = "any"
 CELLS = ["sharp_only", "continuous_only", "both", "neither"]
 TABLE_COLUMNS = [
@@ -48,13 +49,13 @@ TABLE_COLUMNS = [
     "sharp_metric",
     "continuous_metric",
     "n_cases",
+    "n_clusters",
     *CELLS,
-    "p_mcnemar",
     "sharp_share",
-    "share_lo",
-    "share_hi",
+    "p_cluster",
+    "p_holm",
 ]
-TESTED_COLUMNS = [f"tested_{c}" for c in CELLS] + ["tested_p_mcnemar"]
+TESTED_COLUMNS = [f"tested_{c}" for c in CELLS] + ["tested_sharp_share", "tested_p_cluster", "tested_p_holm"]
 CASE_COLUMNS = [
     "source",
     *CASE_KEYS,
@@ -67,20 +68,40 @@ CASE_COLUMNS = [
 ]
 
 
-def mcnemar_exact(b: int, c: int) -> float:
-    """Two-sided exact McNemar p-value: binomial test of b successes in b + c trials at 1/2 (1 when b + c = 0)."""
-    n = int(b) + int(c)
-    return 1.0 if n == 0 else float(binomtest(int(b), n, 0.5, alternative="two-sided").pvalue)
+def cluster_sign_test(b: np.ndarray, c: np.ndarray) -> float:
+    """Two-sided exact sign-flip test of sum(b - c) over clusters (b, c: discordant counts per cluster).
+
+    Under H0 the sharp and continuous labels are exchangeable within each cluster, so each
+    cluster's d = b - c is as likely to be -d: P(|S| >= |s|) over the 2^k sign patterns, computed
+    exactly by convolution. One case per cluster gives the exact McNemar p-value; 1 when b = c.
+    """
+    d = np.asarray(b, dtype=int) - np.asarray(c, dtype=int)
+    size = np.abs(d[d != 0])
+    total = int(size.sum())
+    if total == 0:
+        return 1.0
+    dist = np.zeros(2 * total + 1)
+    dist[total] = 1.0
+    for v in size:
+        dist = 0.5 * (np.roll(dist, int(v)) + np.roll(dist, -int(v)))
+    values = np.arange(-total, total + 1)
+    return float(min(1.0, dist[np.abs(values) >= abs(int(d.sum()))].sum()))
 
 
-def clopper_pearson(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) interval of a binomial proportion k / n; (nan, nan) when n = 0."""
-    if n == 0:
-        return float("nan"), float("nan")
-    alpha = 1.0 - level
-    lo = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
-    return lo, hi
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values (valid under any dependence); NaN stays NaN."""
+    p = np.asarray(p, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    order = ok[np.argsort(p[ok], kind="stable")]
+    adjusted = np.maximum.accumulate(p[order] * (len(ok) - np.arange(len(ok))))
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
+    """subtask and shots comparable across tables (NA -> '' and -1)."""
+    return frame.assign(subtask=frame["subtask"].fillna(""), shots=frame["shots"].astype("Int64").fillna(-1))
 
 
 def metric_cases(
@@ -91,26 +112,23 @@ def metric_cases(
     """Every (case, sharp metric, continuous metric) with both flags, plus the pooled 'any' pair per case.
 
     `emergence` carries each curve's `source` (scripts/lib/sources/extracts/curves.py: with_source).
+    With `verdicts`: `tested` = unpredictable and not resolved as smooth (the screen left out), and
+    curves that copy an earlier one (`duplicate_of`) are left out.
     """
-    curves = emergence.assign(
-        subtask=emergence["subtask"].fillna(""), shots=emergence["shots"].astype("Int64").fillna(-1)
-    )[[*EMERGENCE_KEYS, "emergent", "source"]]
+    curves = _keyed(emergence)[[*EMERGENCE_KEYS, "emergent", "source"]]
     curves["tested"] = False
     if verdicts is not None:
-        v = verdicts.assign(subtask=verdicts["subtask"].fillna(""), shots=verdicts["shots"].astype("Int64").fillna(-1))
-        curves = curves.drop(columns="tested").merge(
-            v[[*EMERGENCE_KEYS, "emergent_tested"]].rename(columns={"emergent_tested": "tested"}),
-            on=EMERGENCE_KEYS,
-            how="left",
-        )
-        curves["tested"] = curves["tested"].astype("boolean").fillna(False).astype(bool)
+        v = _keyed(verdicts).reindex(columns=[*EMERGENCE_KEYS, "sharp", "unpredictable", "duplicate_of"])
+        curves = curves.drop(columns="tested").merge(v, on=EMERGENCE_KEYS, how="left")
+        curves = curves[curves["duplicate_of"].isna()]
+        screen_aside = pd.Series(True, index=curves.index)
+        curves["tested"] = emergence_tested(screen_aside, curves["sharp"], curves["unpredictable"])
     known = curves["metric"].isin(list(facts))
     curves["sharp"] = curves["metric"].map(lambda m: bool((facts.get(m) or {}).get("sharp", False)))
     curves = curves[known]
     keys = ["source", *CASE_KEYS]
-    sharp = curves[curves["sharp"]]
-    cont = curves[~curves["sharp"]]
-    pairs = sharp.merge(cont, on=keys, suffixes=("_s", "_c"))
+    columns = [*keys, "metric", "emergent", "tested"]
+    pairs = curves[curves["sharp"]][columns].merge(curves[~curves["sharp"]][columns], on=keys, suffixes=("_s", "_c"))
     per_pair = pd.DataFrame(
         {
             **{k: pairs[k] for k in keys},
@@ -136,70 +154,82 @@ def metric_cases(
     ].reset_index(drop=True)
 
 
-def cell_counts(sharp: pd.Series, cont: pd.Series) -> dict[str, int]:
-    """The four cells of the paired 2x2 table."""
-    s, c = sharp.astype(bool).to_numpy(), cont.astype(bool).to_numpy()
+def cell_test(group: pd.DataFrame, sharp: str, cont: str) -> dict[str, Any]:
+    """The four cells of the paired 2x2 table, the sharp share and the test clustered by task."""
+    s, c = group[sharp].astype(bool), group[cont].astype(bool)
+    per_task = pd.DataFrame({"b": s & ~c, "c": ~s & c}).groupby(group[CLUSTER].to_numpy()).sum()
+    b, cc = int(per_task["b"].sum()), int(per_task["c"].sum())
     return {
-        "sharp_only": int((s & ~c).sum()),
-        "continuous_only": int((~s & c).sum()),
+        "sharp_only": b,
+        "continuous_only": cc,
         "both": int((s & c).sum()),
         "neither": int((~s & ~c).sum()),
+        "sharp_share": b / (b + cc) if b + cc else float("nan"),
+        "p_cluster": cluster_sign_test(per_task["b"].to_numpy(), per_task["c"].to_numpy()),
     }
 
 
 def pair_table(cases: pd.DataFrame, *, with_verdicts: bool) -> pd.DataFrame:
-    """One row per (source, sharp metric, continuous metric): cells, exact McNemar p, sharp share and its interval."""
+    """One row per (source, sharp metric, continuous metric): cells, sharp share, clustered test, Holm over all p."""
     rows = []
     for (source, sm, cm), grp in cases.groupby(["source", "sharp_metric", "continuous_metric"], sort=True):
-        cells = cell_counts(grp["sharp_fires"], grp["continuous_fires"])
-        b, c = cells["sharp_only"], cells["continuous_only"]
-        lo, hi = clopper_pearson(b, b + c)
         row = {
             "source": source,
             "sharp_metric": sm,
             "continuous_metric": cm,
             "n_cases": len(grp),
-            **cells,
-            "p_mcnemar": mcnemar_exact(b, c),
-            "sharp_share": b / (b + c) if b + c else float("nan"),
-            "share_lo": lo,
-            "share_hi": hi,
+            "n_clusters": grp[CLUSTER].nunique(),
+            **cell_test(grp, "sharp_fires", "continuous_fires"),
         }
         if with_verdicts:
-            tested = cell_counts(grp["sharp_tested"], grp["continuous_tested"])
-            row.update({f"tested_{k}": v for k, v in tested.items()})
-            row["tested_p_mcnemar"] = mcnemar_exact(tested["sharp_only"], tested["continuous_only"])
+            row.update({f"tested_{k}": v for k, v in cell_test(grp, "sharp_tested", "continuous_tested").items()})
         rows.append(row)
     columns = TABLE_COLUMNS + (TESTED_COLUMNS if with_verdicts else [])
     table = pd.DataFrame(rows, columns=columns)
+    p_columns = ["p_cluster", "tested_p_cluster"] if with_verdicts else ["p_cluster"]
+    adjusted = holm(table[p_columns].to_numpy(float).ravel()).reshape(len(table), len(p_columns))
+    for i, col in enumerate(p_columns):
+        table[col.replace("p_cluster", "p_holm")] = adjusted[:, i]
     # The pooled row first within each source, then the metric pairs alphabetically.
     table["_pooled"] = table["sharp_metric"].ne(POOLED)
     table = table.sort_values(["source", "_pooled", "sharp_metric", "continuous_metric"], kind="stable")
     return table.drop(columns="_pooled").reset_index(drop=True)
 
 
-def headline(row: Mapping[str, Any]) -> str:
-    """One sentence for a source's pooled row."""
-    n, b, c = int(row["n_cases"]), int(row["sharp_only"]), int(row["continuous_only"])
+def _cells_sentence(row: Mapping[str, Any], prefix: str, what: str) -> str:
+    """'under the sharp metric only in b, …; share; clustered p (Holm)' for one flag."""
+    b, c = int(row[f"{prefix}sharp_only"]), int(row[f"{prefix}continuous_only"])
     share = (
-        f"the sharp metric is the one that fires in {row['sharp_share']:.0%} of the {b + c} discordant cases "
-        f"({LEVEL:.0%} CI {row['share_lo']:.0%}-{row['share_hi']:.0%})"
+        f"the sharp metric is the one in {row[f'{prefix}sharp_share']:.0%} of the {b + c} discordant cases"
         if b + c
         else "no case is discordant"
     )
     return (
-        f"{row['source']}: of {n} (family, task, shots) cases scored under a sharp and a continuous metric, the "
-        f"Mirage screen fires under the sharp metric only in {b}, under the continuous metric only in {c}, under "
-        f"both in {int(row['both'])} and under neither in {int(row['neither'])}; {share}; exact McNemar "
-        f"p = {row['p_mcnemar']:.3g}."
+        f"{what} holds under the sharp metric only in {b}, under the continuous metric only in {c}, under both in "
+        f"{int(row[f'{prefix}both'])} and under neither in {int(row[f'{prefix}neither'])}; {share} "
+        f"(test clustered by task: p = {row[f'{prefix}p_cluster']:.3g}, Holm-adjusted {row[f'{prefix}p_holm']:.3g})"
     )
 
 
+def headline(row: Mapping[str, Any]) -> str:
+    """One sentence for a source's pooled row: the tested verdicts when present, then the screen."""
+    head = (
+        f"{row['source']}: of {int(row['n_cases'])} (family, task, shots) cases in {int(row['n_clusters'])} tasks "
+        "scored under a sharp and a continuous metric, "
+    )
+    parts = []
+    if "tested_p_cluster" in row and pd.notna(row["tested_p_cluster"]):
+        parts.append(_cells_sentence(row, "tested_", "emergence by the tests (unpredictable, not resolved as smooth)"))
+    parts.append(_cells_sentence(row, "", "the Mirage screen"))
+    return head + "; ".join(parts) + "."
+
+
 def summary(table: pd.DataFrame) -> dict[str, Any]:
-    """Per source: the pooled counts, test and headline sentence."""
-    out: dict[str, Any] = {"level": LEVEL, "sources": {}}
+    """Per source: the pooled counts, tests and headline sentence."""
+    out: dict[str, Any] = {"cluster": CLUSTER, "correction": "holm", "sources": {}}
     for row in table[table["sharp_metric"] == POOLED].to_dict("records"):
-        out["sources"][row["source"]] = {**{k: row[k] for k in TABLE_COLUMNS[3:]}, "headline": headline(row)}
+        out["sources"][row["source"]] = {k: json_safe(v) for k, v in row.items() if k not in TABLE_COLUMNS[:3]}
+        out["sources"][row["source"]]["headline"] = headline(row)
     out["headlines"] = [v["headline"] for v in out["sources"].values()]
     if not out["headlines"]:
         out["headlines"] = ["No (family, task, shots) case is scored under both a sharp and a continuous metric."]
@@ -227,10 +257,11 @@ def run(
     write_csv(case_table, cases, label=label)
     write_csv(pairs, table, label=label)
     caption = (
-        f"Mirage screen under a sharp and a continuous metric on the same cases, per source ({label}). "
-        f"sharp_share = sharp only / (sharp only + continuous only), Clopper-Pearson {LEVEL:.0%} interval; "
-        "p_mcnemar: exact two-sided McNemar test. Rows 'any': a case fires if any of its sharp (continuous) "
-        "curves does."
+        f"Sharp against continuous metric on the same cases, per source ({label}): the Mirage screen and "
+        "(tested_*) unpredictable and not resolved as smooth. sharp_share = sharp only / (sharp only + continuous "
+        "only); p_cluster: exact two-sided sign-flip test of sharp only minus continuous only, cases clustered by "
+        "task; p_holm: Holm over every p-value of the table. Rows 'any': a case fires if any of its sharp "
+        "(continuous) curves does. Identical curves counted once."
     )
     write_text(tex, to_latex(pairs, caption, "tab:metric_pairs"))
     result = summary(pairs)

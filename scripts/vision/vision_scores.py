@@ -20,7 +20,7 @@ scored by scripts.emergence.emergence_scores.score_curves with the pipeline's ow
 (`effect_checked` false) and its floored ES uses the curve's own range.
 
 Verdicts (docs/statistics.md): `value_se` is the spread over seeds (SD / sqrt(seeds) for the mean curve, SD for one
-seed's; `se_source` "seeds") with, for shares of test images, the fixed test set's binomial SE.
+seed's; `se_source` "seeds"); the verdicts add the fixed test set's binomial SE for shares of test images.
 With the `sharpness` and `backtest` params every curve gets p_sharp, q_sharp (BH over the vision
 curves), sharp and unpredictable (docs/statistics.md), in emergence.parquet, the table and summary.
 
@@ -44,7 +44,6 @@ from scripts.lib.present.latex import to_latex
 from scripts.lib.present.text import threshold_text
 from scripts.lib.sources.vision_models import FAMILIES, METRICS, metric_label
 from scripts.lib.stats.emergence import score_curves
-from scripts.lib.stats.noise import agresti_coull_se
 from scripts.lib.stats.verdict_curves import mean_and_seeds, tests_from_config
 
 logger = logging.getLogger(__name__)
@@ -109,8 +108,9 @@ def seed_metrics(
 def vision_curves(metrics: pd.DataFrame, n_test: int | None = None) -> pd.DataFrame:
     """Curves in the curves.parquet format: per metric the mean over seeds (subtask null), then each seed.
 
-    value_se: the spread over seeds (SD / sqrt(seeds) for the mean, SD for one seed) and, for
-    shares of the `n_test` test images, their binomial SE; NaN (noise unknown) with one seed.
+    value_se: the spread over seeds (SD / sqrt(seeds) for the mean, SD for one seed), NaN (noise
+    unknown) with one seed; n_examples = `n_test` for shares of test images, so the verdicts add
+    their binomial SE (scripts/lib/stats/noise.py).
     """
     keys = ["model", "metric", "size", "n_params"]
     spread = metrics.groupby(keys, sort=False)["value"].agg(value="mean", sd="std", seeds="size").reset_index()
@@ -125,9 +125,9 @@ def vision_curves(metrics: pd.DataFrame, n_test: int | None = None) -> pd.DataFr
     points["curve_id"] = points.groupby(["metric_order", "seed"], sort=True).ngroup()
     higher = points["higher_is_better"].astype(bool)
     share = np.isfinite(points["low"].astype(float)) & np.isfinite(points["high"].astype(float))
-    binomial = agresti_coull_se(points["value"], np.full(len(points), float(n_test or 1)), 0.0, 1.0) * bool(n_test)
-    seeds_se = np.where(points["seed"] < 0, points["sd"] / np.sqrt(points["seeds"]), points["sd"])
-    value_se = np.sqrt(seeds_se**2 + np.where(share, binomial, 0.0) ** 2)
+    # the spread over seeds only: scripts/lib/stats/noise.py adds the test set's binomial variance
+    # wherever n_examples is known (the shares of test images)
+    value_se = np.where(points["seed"] < 0, points["sd"] / np.sqrt(points["seeds"]), points["sd"])
     curves = pd.DataFrame(
         {
             "curve_id": points["curve_id"].astype("int64"),

@@ -3,9 +3,12 @@
 The copy (made in tmp_path from ../shared/data/lm_eval/pythia; skipped when that is absent) holds
 four Pythia sizes (final checkpoint and three earlier steps, zero-shot) and four OPT sizes, enough
 for curves of min_points = 4. Checks the scores contract, that the downstream rules run on it, the
-metric-pair figure and its ES table, and the training-step mode.
+metric-pair figure and its ES table, and the training-step mode. One more run needs no shared
+files: a researcher's own folder of harness files (written here) with the minimal three-column
+model table (model, family, params).
 """
 
+import json
 import shutil
 from pathlib import Path
 
@@ -86,3 +89,26 @@ def test_training_step_scale_makes_one_curve_per_size(tmp_path):
         (curves["task"] == "lambada_openai") & (curves["metric"] == "acc") & (curves["family"] == "Pythia 70M")
     ]
     assert lam["x"].tolist() == [1000.0, 13000.0, 73000.0, 143000.0]  # the copied steps, in order
+
+
+def test_own_results_with_a_three_column_model_table(tmp_path):
+    work = make_workdir(tmp_path / "work")
+    (work / "models.csv").write_text(
+        "model,family,params\n" + "".join(f"me/m{i},Mine,{10 ** (i + 6)}\n" for i in range(4))
+    )
+    for i, (acc, ppl) in enumerate([(0.10, 90.0), (0.12, 60.0), (0.15, 30.0), (0.60, 9.0)]):
+        doc = {
+            "results": {"lambada_openai": {"acc": acc, "acc_stderr": 0.01, "ppl": ppl, "ppl_stderr": 0.5}},
+            "config": {"model_args": f"pretrained=me/m{i}", "num_fewshot": 0},
+        }
+        (work / "harness" / f"m{i}").mkdir(parents=True)
+        (work / "harness" / f"m{i}" / "results.json").write_text(json.dumps(doc))
+    run = "results/lm-eval-harness"
+    config = ("--config", "source=lm_eval", "lm_eval={path: harness, models: models.csv}")
+    run_snakemake(work, f"{run}/emergence.csv", "-c1", *config)
+    models = read_csv(work / run / "tables" / "lm_eval_models.csv")
+    assert models["size"].tolist() == ["1M", "10M", "100M", "1B"]  # derived from params
+    emergence = read_csv(work / run / "emergence.csv").set_index("metric")
+    assert emergence.loc["acc", "n_points"] == 4 and emergence.loc["ppl", "n_points"] == 4
+    # acc 0.10, 0.12, 0.15, 0.60: range 0.5 over the median squared step of (0.02, 0.03, 0.45) -> 0.03: ES 16.7.
+    assert emergence.loc["acc", "es"] == pytest.approx(0.5 / 0.03, abs=1e-4)  # the CSV keeps 4 decimals

@@ -45,10 +45,16 @@ def test_verdicts_hold_every_emergence_column_and_the_new_ones(workdir):
     verdicts = pd.read_parquet(workdir / RUN / "verdicts.parquet")
     emergence = pd.read_parquet(workdir / RUN / "emergence.parquet")
     assert set(emergence.columns) <= set(verdicts.columns)
-    new = {"noise_source", "p_sharp", "q_sharp", "sharp", "backtest_pred", "backtest_err", "backtest_err_frac"}
-    assert new | {"backtest_z", "unpredictable", "emergent_tested"} <= set(verdicts.columns)
+    new = {"noise_source", "p_sharp", "q_sharp", "sharp", "sharp_reason", "backtest_pred", "backtest_err"}
+    tested = {"backtest_z", "unpredictable", "unpredictable_at", "emergent_tested", "emergence_verdict"}
+    assert new | tested | {"backtest_err_frac", "duplicate_of"} <= set(verdicts.columns)
     assert len(verdicts) == len(emergence)
-    assert (verdicts["emergent_tested"] == (verdicts["emergent"] & verdicts["sharp"] & verdicts["unpredictable"])).all()
+    # sharp NA = a jump the ladder cannot resolve: it does not count against emergence
+    resolved_or_sharp = verdicts["sharp"].astype("boolean").fillna(True).astype(bool)
+    expected = verdicts["emergent"].astype(bool) & verdicts["unpredictable"].astype(bool) & resolved_or_sharp
+    assert (verdicts["emergent_tested"] == expected).all()
+    # unpredictable_at is set exactly where a model was found unpredictable
+    assert (verdicts["unpredictable_at"].notna() == verdicts["unpredictable"].astype(bool)).all()
     assert set(verdicts["noise_source"].dropna()) <= {"binomial", "reported", "seeds", "residual"}
     assert "SYNTHETIC" in (parquet_label(workdir / RUN / "verdicts.parquet") or "")
 
@@ -57,7 +63,7 @@ def test_sample_has_sharp_curves_and_multi_metric_pairs(workdir):
     # The synthetic generator plants sharp multiple-choice and exact-match curves and gives every
     # such task continuous metrics too, so both tables have rows.
     verdicts = pd.read_parquet(workdir / RUN / "verdicts.parquet")
-    assert verdicts["sharp"].sum() > 0
+    assert verdicts["sharp"].astype("boolean").fillna(False).sum() > 0
     assert len(read_csv(workdir / RUN / "tables/backtest_metric_map.csv")) > 0
 
 

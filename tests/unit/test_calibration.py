@@ -1,62 +1,210 @@
-"""A small version of the calibration study (scripts/verdicts/calibration_study.py): SYNTHETIC curves.
+"""The calibration study (scripts/verdicts/calibration_study.py) and its curves with known truth. SYNTHETIC.
 
-Seeded, so the numbers are fixed; the bounds are the claims of docs/statistics.md with room for
-the Monte-Carlo error of 40 curves per shape.
+The generator's shapes are checked against values worked out by hand; the study is run with a
+few curves per cell only to check the table's cells and columns; the pass/fail rule is checked
+on hand-made verdicts.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from scripts.verdicts.calibration_study import JUMPS_SE, SMOOTH_SHAPES, calibrate, shape, summary_rows
+from scripts.lib.stats.calibration_curves import LADDERS, LOW, jump_shapes, sigmoid, simulate, smooth_shapes
+from scripts.verdicts.calibration_study import CELL, rate_table, screen_flags, summary_rows, verdict_table
+
+BIG_G = LADDERS["BIG-G"]
+SWEEP = {"widths": [1.0, 2.0], "centres": [0.0, 1.0]}
+
+
+def by_name(shapes):
+    return {s.name: s for s in shapes}
+
+
+def test_ladders_are_the_real_ones():
+    assert len(BIG_G) == 12 and BIG_G[-1] == pytest.approx(137440272384)
+    assert len(LADDERS["GPT-3"]) == 8 and LADDERS["GPT-3"][-1] == pytest.approx(174.6e9)
+    assert LADDERS["PaLM"].tolist() == pytest.approx([8.6e9, 62.5e9, 540e9])
+
+
+@pytest.mark.parametrize(("kind", "lo", "mid"), [("logistic", -0.5, 0.0), ("gumbel", -0.3473557, 0.1526443)])
+def test_sigmoids_are_one_width_wide_by_the_smooth_nulls_measure(kind, lo, mid):
+    # Width = twice the steeper half-rise (10 -> 50 %): half a decade for a 1-decade curve.
+    # Logistic: 10 % half a decade below the centre, 50 % at it. Gumbel exp(-exp(-s)): 0.1 at
+    # s = -ln(ln 10) = -0.8340, 0.5 at s = -ln(ln 2) = 0.3665, 1.2005 apart (its steeper half), so
+    # s = 2.4011 per decade: 0.1 at -0.3474 and 0.5 at +0.1526 decades from the centre.
+    assert sigmoid(kind, np.array([3.0 + lo, 3.0 + mid]), 3.0, 1.0) == pytest.approx([0.1, 0.5], abs=1e-6)
+    assert sigmoid(kind, np.array([3.0 + 2 * lo, 3.0 + 2 * mid]), 3.0, 2.0) == pytest.approx([0.1, 0.5], abs=1e-6)
+
+
+def test_boundary_shapes_are_one_resolution_wide_in_the_last_gap():
+    shapes = by_name(smooth_shapes(BIG_G, min_width=1.0, **SWEEP))
+    t = np.log10(BIG_G)
+    mid = 0.5 * (t[-2] + t[-1])  # 27B -> 128B: 10.80
+    assert mid == pytest.approx(10.8002, abs=1e-4)
+    # Logistic 1 decade wide (w = 1 / 4.394) centred there: the top model, 0.338 decades above the
+    # centre, reads 0.25 + 0.5 / (1 + exp(-0.338 * 4.394)) = 0.6577; 27B the mirror image 0.3423.
+    p = shapes["boundary_logistic"].p
+    assert p[-1] == pytest.approx(0.65766, abs=1e-5) and p[-2] == pytest.approx(1.0 - 0.65766, abs=1e-5)
+    assert LOW + 0.5 * sigmoid("logistic", np.array([mid - 0.5]), mid, 1.0)[0] == pytest.approx(0.30)
+    assert shapes["boundary_gumbel"].smooth and shapes["boundary_gumbel"].family == "boundary"
+
+
+def test_mirage_shapes_use_the_published_exponents():
+    shapes = by_name(smooth_shapes(BIG_G, min_width=1.0, **SWEEP))
+    # p = exp(-(c / N)^alpha) with c the top model: 1/e there; at 2M parameters, 4.82 decades below,
+    # exp(-65510^0.076) = 0.0980 (Kaplan) and exp(-65510^0.34) = 1.4e-19 (Hoffmann).
+    kaplan, hoffmann = shapes["mirage_a0.076_c1.00"].p, shapes["mirage_a0.34_c1.00"].p
+    assert kaplan[-1] == pytest.approx(np.exp(-1.0)) and hoffmann[-1] == pytest.approx(np.exp(-1.0))
+    assert kaplan[0] == pytest.approx(0.09798, abs=1e-5)
+    assert hoffmann[0] == pytest.approx(1.41e-19, rel=1e-2)
+
+
+def test_lines_and_power_laws_span_the_ladder():
+    shapes = by_name(smooth_shapes(LADDERS["GPT-3"], min_width=1.0, **SWEEP))
+    for name in ("line", "power_u0.5", "power_u2", "power_u3", "power_N0.2"):
+        assert shapes[name].p[[0, -1]] == pytest.approx([0.25, 0.75])
+    u = np.log10(LADDERS["GPT-3"] / LADDERS["GPT-3"][0]) / np.log10(LADDERS["GPT-3"][-1] / LADDERS["GPT-3"][0])
+    assert shapes["power_u2"].p == pytest.approx(0.25 + 0.5 * u**2)
+
+
+def test_every_smooth_shape_is_a_non_decreasing_score():
+    for x in LADDERS.values():
+        shapes = smooth_shapes(x, min_width=1.0, **SWEEP)
+        assert len({s.name for s in shapes}) == len(shapes) == 2 + 2 * 2 * 2 + 2 * 2 + 1 + 3 + 1
+        for s in shapes:
+            assert s.smooth and np.all(np.diff(s.p) >= 0) and np.all((s.p >= 0) & (s.p <= 1)), s.name
+
+
+def test_jumps_at_every_gap_the_last_included():
+    # n = 100, phi = 1: SE = sqrt(0.25 * 0.75 / 100) = 0.0433, so 4 SE lifts 0.25 to 0.4232.
+    shapes = jump_shapes(BIG_G, n=100, phi=1.0, jumps_se=[2.0, 4.0])
+    assert len(shapes) == 11 * 2 and {s.gap for s in shapes} == set(range(11))
+    last = by_name(shapes)["jump_4se_gap10"]
+    assert not last.smooth and last.jump_se == 4.0
+    assert last.p[:11] == pytest.approx([0.25] * 11) and last.p[11] == pytest.approx(0.423205, abs=1e-6)
+    first = by_name(shapes)["jump_2se_gap0"]
+    assert first.p[0] == pytest.approx(0.25) and first.p[1:] == pytest.approx([0.25 + 2 * 0.0433013] * 11)
+    # n = 32, phi = 5: 8 SE = 8 sqrt(5 * 0.1875 / 32) = 1.37 above chance, clipped at 1.
+    assert jump_shapes(LADDERS["PaLM"], n=32, phi=5.0, jumps_se=[8.0])[1].p.tolist() == [0.25, 0.25, 1.0]
+
+
+@pytest.mark.parametrize("phi", [1.0, 5.0])
+def test_simulated_readings_have_phi_times_the_binomial_variance(phi):
+    p = np.array([0.25, 0.5, 0.9])
+    y = simulate(p, n=1000, phi=phi, reps=20000, rng=np.random.default_rng(1))
+    assert y.mean(axis=0) == pytest.approx(p, abs=0.002)
+    assert y.var(axis=0) == pytest.approx(phi * p * (1 - p) / 1000, rel=0.05)
+
+
+CAL = {
+    "reps": 2,
+    "draws": 200,
+    "seed": 1,
+    "n_examples": [100],
+    "phi": [1.0, 2.0],
+    "widths": [1.0],
+    "centres": [1.0],
+    "jumps_se": [8.0],
+    "coverage_floor": 0.9,
+}
+SHARPNESS = {"min_width_decades": 1.0, "stop_after": 10, "seed": 2, "statistic": "lr", "fdr": 0.05}
+BACKTEST = {"holdout": 1, "alpha": 0.05, "min_train": 4}
+SCREEN = {"min_effect": 0.05, "emergence_threshold": "auto"}
+LEVELS = {"sharp": 0.05, "unpredictable": 0.05, "emergent_tested": 0.05}
 
 
 @pytest.fixture(scope="module")
 def table():
-    return calibrate(
-        n_examples=[1000],
-        reps=40,
-        draws=400,
-        seed=3,
-        level=0.05,
-        stop_after=10,
-        min_width=1.0,
-        holdout=1,
-        alpha=0.05,
+    curves = verdict_table(CAL, SHARPNESS, BACKTEST, SCREEN)
+    return rate_table(curves, levels=LEVELS, coverage_floor=0.9)
+
+
+def test_rate_table_has_every_cell_and_column(table):
+    assert list(table.columns) == [
+        *CELL,
+        "family",
+        "smooth",
+        "gap",
+        "gap_log10_x",
+        "jump_se",
+        "rate",
+        "value",
+        "curves",
+        "mc_se",
+        "level",
+        "bound",
+        "ok",
+    ]
+    n_smooth, gaps = 2 + 2 + 2 + 1 + 3 + 1, {"BIG-G": 11, "GPT-3": 7, "PaLM": 2}
+    cells = table.drop_duplicates(CELL)
+    for ladder, part in cells.groupby("ladder"):
+        assert len(part) == 2 * (n_smooth + gaps[ladder]), ladder  # 2 phi x (smooth + one jump per gap)
+    rates = table.groupby("rate").size()
+    assert rates["sharp"] == rates["unpredictable"] == rates["emergent_tested"] == len(cells)
+    assert rates["coverage"] == int(cells["smooth"].sum())
+    assert table.loc[~table["smooth"], "ok"].isna().all()
+    assert ((table["value"].dropna() >= 0) & (table["value"].dropna() <= 1)).all()
+
+
+def hand_curves(flags: list[bool], covered: list[bool] | None = None) -> pd.DataFrame:
+    """One smooth cell of hand-made verdicts."""
+    return pd.DataFrame(
+        {
+            "ladder": "BIG-G",
+            "n_examples": 100,
+            "phi": 1.0,
+            "shape": "line",
+            "family": "line",
+            "smooth": True,
+            "gap": -1,
+            "gap_log10_x": np.nan,
+            "jump_se": np.nan,
+            "sharp": pd.array(flags, dtype="boolean"),
+            "unpredictable": flags,
+            "emergent_tested": [False] * len(flags),
+            "covered": pd.array(covered if covered is not None else [True] * len(flags), dtype="boolean"),
+        }
     )
 
 
-def test_one_row_per_ladder_shape_and_statistic(table):
-    assert len(table) == 2 * (len(SMOOTH_SHAPES) + len(JUMPS_SE)) * 2
-    assert set(table["statistic"]) == {"lr", "es"}
+@pytest.mark.parametrize(("hits", "ok"), [(9, True), (10, True), (12, False)])
+def test_ok_follows_level_plus_two_monte_carlo_se(hits, ok):
+    # 100 curves: 9 -> SE sqrt(0.09 * 0.91 / 100) = 0.0286, bound 0.05 + 0.0572 = 0.107 >= 0.09;
+    # 12 -> SE 0.0325, bound 0.115 < 0.12. 0 hits: SE at the level, sqrt(0.05 * 0.95 / 100) = 0.0218.
+    rows = rate_table(hand_curves([True] * hits + [False] * (100 - hits)), levels=LEVELS, coverage_floor=0.9)
+    row = rows.set_index("rate").loc["sharp"]
+    assert row["value"] == pytest.approx(hits / 100)
+    assert row["mc_se"] == pytest.approx(np.sqrt(max(hits / 100 * (1 - hits / 100), 0.0475) / 100))
+    assert row["bound"] == pytest.approx(0.05 + 2 * row["mc_se"])
+    assert bool(row["ok"]) is ok
+    zero = rows.set_index("rate").loc["emergent_tested"]
+    assert zero["mc_se"] == pytest.approx(0.021794, abs=1e-6) and bool(zero["ok"])
 
 
-def test_lr_false_positive_rate_on_smooth_shapes_is_at_most_the_level(table):
-    smooth = table[table["smooth"] & (table["statistic"] == "lr")]
-    # 12 rows x 40 curves = 480 smooth curves: level 0.05 + 2 SE (2 sqrt(0.05 * 0.95 / 480) = 0.02).
-    assert smooth["rejection_rate"].mean() <= 0.07
+def test_coverage_ok_against_its_floor():
+    # 80 of 100 covered: misses 0.20, SE sqrt(0.2 * 0.8 / 100) = 0.04, 0.20 > 0.10 + 0.08: fails;
+    # 85: misses 0.15, SE 0.0357, 0.15 <= 0.10 + 0.0714: passes.
+    rows = rate_table(hand_curves([False] * 100, [True] * 80 + [False] * 20), levels=LEVELS, coverage_floor=0.9)
+    cov = rows.set_index("rate").loc["coverage"]
+    assert cov["value"] == pytest.approx(0.80) and cov["bound"] == pytest.approx(0.82)
+    assert not bool(cov["ok"])
+    rows = rate_table(hand_curves([False] * 100, [True] * 85 + [False] * 15), levels=LEVELS, coverage_floor=0.9)
+    assert bool(rows.set_index("rate").loc["coverage", "ok"])
 
 
-def test_lr_power_grows_with_the_jump(table):
-    lr = table[~table["smooth"] & (table["statistic"] == "lr")]
-    power = lr.groupby("shape")["rejection_rate"].mean()
-    assert power["jump_2se"] < power["jump_4se"] < power["jump_8se"]
-    assert power["jump_8se"] >= 0.7
+def test_summary_names_the_worst_cell_per_rate():
+    a = hand_curves([True] * 3 + [False] * 97)
+    b = hand_curves([True] * 20 + [False] * 80).assign(shape="power_u2", family="power")
+    summary = summary_rows(rate_table(pd.concat([a, b]), levels=LEVELS, coverage_floor=0.9)).set_index("rate")
+    assert summary.loc["sharp", "shape"] == "power_u2" and summary.loc["sharp", "worst"] == pytest.approx(0.2)
+    assert summary.loc["sharp", "cells"] == 2 and summary.loc["sharp", "cells_ok"] == 1
+    assert not summary.loc["sharp", "all_ok"] and summary.loc["emergent_tested", "all_ok"]
 
 
-def test_backtest_covers_smooth_shapes(table):
-    smooth = table[table["smooth"] & (table["statistic"] == "lr")]
-    assert smooth["backtest_coverage"].mean() >= 0.9
-
-
-def test_summary_has_one_row_per_statistic(table):
-    summary = summary_rows(table, 0.05)
-    assert sorted(summary["statistic"]) == ["es", "lr"]
-    assert {"max_fpr", "fpr_ok", "min_backtest_coverage", "power_jump_8se"} <= set(summary.columns)
-
-
-def test_jump_shape_by_hand():
-    # jump of 4 SE at p = 0.25, n = 100: SE = sqrt(0.25 * 0.75 / 100) = 0.0433, so 0.25 -> 0.4232.
-    x = np.logspace(6, 11, 6)
-    p = shape("jump_4se", x, 100)
-    assert p[:3] == pytest.approx([0.25] * 3)
-    assert p[3:] == pytest.approx([0.25 + 4 * np.sqrt(0.1875 / 100)] * 3)
+def test_screen_is_the_pipelines_mirage_screen():
+    # A straight line of 12 points has ES = 11 = n - 1 (not above); flat then +0.45 has a zero median
+    # step, ES = inf, and range 0.45 >= 0.05; the same jump of 0.04 is under min_effect.
+    line = np.linspace(0.25, 0.75, 12)
+    jump = np.r_[np.full(11, 0.25), 0.70]
+    small = np.r_[np.full(11, 0.25), 0.29]
+    assert screen_flags(np.stack([line, jump, small]), SCREEN).tolist() == [False, True, False]

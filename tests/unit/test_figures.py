@@ -182,7 +182,10 @@ def _figure_calls(inputs: dict[str, str]) -> dict[str, tuple]:
                 "annotations": "config/annotations/x.csv",
             },
         ),
-        "fig5c": (figure_fig5c.run, {"share": inputs["share"], "emergence": inputs["emergence"], "metrics": metrics, "triplet_rule": 3}),
+        "fig5c": (
+            figure_fig5c.run,
+            {"share": inputs["share"], "emergence": inputs["emergence"], "metrics": metrics, "triplet_rule": 3},
+        ),
         "fig6": (
             figure_fig6.run,
             {

@@ -193,9 +193,15 @@ def test_duplicate_names_the_first_file(tmp_path):
 @pytest.mark.parametrize(
     ("csv", "message"),
     [
-        ("model,family,size,params\na,F,1M,1\n", "missing column(s) ['tokens']"),
+        ("model,size,params\na,1M,1\n", "missing column(s) ['family']"),
+        ("model,family,params\na,F,\n", "data row 1: model, family, params must not be empty"),
         ("model,family,size,params,tokens\na,F,1M,1,5\na,F,1M,1,5\n", "listed twice"),
         ("model,family,size,params,tokens\na,F,1M,-3,5\n", "column params: expected a positive number"),
+        ("model,family,params,tokens\na,F,1,zero\n", "column tokens: expected a positive number, got 'zero'"),
+        (
+            "model,family,params,non_embedding_params\na,F,10,5\nb,F,20,\n",
+            "model 'b': column non_embedding_params is empty while other models of family 'F' have it",
+        ),
     ],
 )
 def test_model_table_errors(tmp_path, csv, message):
@@ -204,6 +210,51 @@ def test_model_table_errors(tmp_path, csv, message):
     with pytest.raises(ValueError, match="m.csv") as info:
         load_models(str(path))
     assert message in str(info.value)
+
+
+def test_three_column_table_derives_size_and_stands_in_params(tmp_path):
+    path = tmp_path / "m.csv"
+    # Hand-written rows: only model, family, params (the README's minimal table), then one with a size label.
+    path.write_text("model,family,params\norg/a,A,405334016\norg/b,A,1011781632\norg/c,B,11846072320\norg/d,B,999\n")
+    table = load_models(str(path)).set_index("model")
+    # Two significant digits: 405,334,016 -> 410M; 1,011,781,632 -> 1.0e9 -> 1B; 11,846,072,320 -> 12B; 999 -> 1K.
+    assert table["size"].tolist() == ["410M", "1B", "12B", "1K"]
+    assert table.loc["org/a", "non_embedding_params"] == 405334016  # total params stand in, and say so
+    assert table["non_embedding_source"].str.startswith("stand-in: total params").all()
+    assert table[["tokens", "steps"]].isna().all().all()
+    path.write_text("model,family,size,params,non_embedding_params,non_embedding_source\norg/a,A,,7,5,published\n")
+    row = load_models(str(path)).iloc[0]
+    assert (row["size"], row["non_embedding_params"], row["non_embedding_source"]) == ("7", 5.0, "published")
+
+
+def test_three_column_table_runs_by_size_and_over_training_steps(tmp_path):
+    folder = make_folder(tmp_path)
+    (tmp_path / "models.csv").write_text("model,family,params\norg/tiny,Tiny,2000000\norg/small,Tiny,20000000\n")
+    (folder / "other" / "c.json").unlink()  # org/other is not in this table
+    scores = pd.read_parquet(call(tmp_path, folder)["scores"])
+    acc = scores[scores["metric"] == "acc"].set_index("model_name")
+    assert acc["non_embedding_params"].to_dict() == {"org/small": 2e7, "org/tiny": 2e6}
+    assert acc["tokens"].isna().all()
+    steps = pd.read_parquet(call(tmp_path, folder, scale="training_step")["scores"])
+    assert sorted(steps["family"].unique()) == ["Tiny 20M", "Tiny 2M"]  # the derived size labels
+
+
+def test_tokens_scale_names_the_missing_column_and_the_file(tmp_path):
+    folder = make_folder(tmp_path)
+    models = tmp_path / "models.csv"
+    models.write_text(
+        "model,family,params,tokens\norg/tiny,Tiny,2000000,1000\norg/small,Tiny,20000000,1000\norg/other,O,7\n"
+    )
+    with pytest.raises(ValueError) as info:
+        call(tmp_path, folder, scale="tokens")
+    # org/other has no step checkpoints, so only the two Tiny models need steps.
+    assert str(info.value).startswith(f"{models}: scale=tokens needs column 'steps'")
+    assert "2 model(s) with step checkpoints, e.g. 'org/tiny'" in str(info.value)
+    models.write_text(
+        "model,family,params,steps\norg/tiny,Tiny,2000000,100\norg/small,Tiny,20000000,100\norg/other,O,7,\n"
+    )
+    with pytest.raises(ValueError, match="scale=tokens needs column 'tokens'"):
+        call(tmp_path, folder, scale="tokens")
 
 
 def test_config_run_name_label_and_scale_checks(tmp_path, monkeypatch):

@@ -1,53 +1,53 @@
-"""metric_pairs: the screen under a sharp and a continuous metric on the same cases; exact McNemar and its calibration.
+"""metric_pairs: sharp against continuous metric on the same cases, the test clustered by task, Holm.
 
-Hand-made emergence tables (hand counts in comments). The calibration is computed exactly, not
-simulated: under the null (each discordant case equally likely to fall either way) the size of the
-exact McNemar test is sum_b P(b) [p(b) <= alpha], and the coverage of the Clopper-Pearson interval
-at a true share q is sum_k P(k) [q in CI(k)].
+Hand-made emergence and verdict tables (hand counts in comments). The calibration of the
+clustered test is computed exactly, not simulated: under the null each cluster's difference
+d = b - c is as likely to be -d, so the size of "p <= alpha" is the share of the 2^k sign patterns
+that reject.
 """
 
+import itertools
 import json
-import math
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import binom
+from scipy.stats import binomtest
 
 from scripts.lib.sources.extracts.curves import with_source
-from scripts.verdicts.metric_pairs import POOLED, clopper_pearson, mcnemar_exact, metric_cases, pair_table, run, summary
+from scripts.verdicts.metric_pairs import POOLED, cluster_sign_test, holm, metric_cases, pair_table, run, summary
 from tests.helpers.extracts_testing import FACTS
 
 
-def test_mcnemar_exact_hand_values():
-    assert mcnemar_exact(3, 0) == pytest.approx(0.25)  # 2 * 0.5^3
-    assert mcnemar_exact(5, 1) == pytest.approx(14 / 64)  # 2 * (C(6,0) + C(6,1)) / 2^6
-    assert mcnemar_exact(0, 0) == 1.0 and mcnemar_exact(4, 4) == 1.0
+def test_cluster_sign_test_hand_values():
+    assert cluster_sign_test(np.array([1, 1, 1]), np.array([0, 0, 0])) == pytest.approx(0.25)  # 2 * 0.5^3
+    assert cluster_sign_test(np.array([0]), np.array([0])) == 1.0
+    # one task with 3 sharp-only cases is one cluster: d = 3, signs +-3 -> p = 1, not McNemar's 0.25
+    assert cluster_sign_test(np.array([3]), np.array([0])) == 1.0
+    # d = (3, 1): S in {4, 2, -2, -4} -> P(|S| >= 4) = 1/2
+    assert cluster_sign_test(np.array([3, 1]), np.array([0, 0])) == pytest.approx(0.5)
 
 
-def test_clopper_pearson_hand_values():
-    lo, hi = clopper_pearson(0, 10)
-    assert lo == 0.0 and hi == pytest.approx(1 - 0.025**0.1)  # 0.3085: solves (1 - p)^10 = 0.025
-    lo, hi = clopper_pearson(10, 10)
-    assert hi == 1.0 and lo == pytest.approx(0.025**0.1)
-    assert all(math.isnan(v) for v in clopper_pearson(0, 0))
+@pytest.mark.parametrize("b", range(0, 9))
+def test_one_case_per_cluster_is_the_exact_mcnemar_test(b):
+    n = 8
+    bs = np.array([1] * b + [0] * (n - b))
+    expected = binomtest(b, n, 0.5).pvalue
+    assert cluster_sign_test(bs, 1 - bs) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("n", [1, 5, 10, 13, 20, 38, 60])
-def test_mcnemar_size_is_at_most_alpha_under_the_null(n):
-    # Exact size of "reject when p <= 0.05" with b ~ Binomial(n, 1/2); measured values: n = 13 -> 0.0225,
-    # n = 20 -> 0.0414, n = 38 -> 0.0336, n = 60 -> 0.0273 (conservative, as an exact test is).
-    pmf = binom.pmf(np.arange(n + 1), n, 0.5)
-    size = sum(p for b, p in enumerate(pmf) if mcnemar_exact(b, n - b) <= 0.05)
-    assert size <= 0.05
+@pytest.mark.parametrize("d", [[1] * 13, [3, 1, 2, 1, 1, 4, 2, 1, 1, 1], [19, 2, 2, 1, 1, 1]])
+def test_cluster_test_size_is_at_most_alpha_under_the_null(d):
+    d = np.array(d)
+    patterns = np.array(list(itertools.product([-1, 1], repeat=len(d))))
+    rejects = [cluster_sign_test(np.maximum(s * d, 0), np.maximum(-s * d, 0)) <= 0.05 for s in patterns]
+    assert np.mean(rejects) <= 0.05
 
 
-@pytest.mark.parametrize("q", [0.05, 0.25, 0.5, 0.75, 0.9, 0.99])
-@pytest.mark.parametrize("n", [5, 13, 38])
-def test_clopper_pearson_coverage_is_at_least_nominal(n, q):
-    pmf = binom.pmf(np.arange(n + 1), n, q)
-    coverage = sum(p for k, p in enumerate(pmf) if clopper_pearson(k, n)[0] <= q <= clopper_pearson(k, n)[1])
-    assert coverage >= 0.95 - 1e-12
+def test_holm_hand_values():
+    adjusted = holm(np.array([0.01, 0.04, np.nan, 0.03]))
+    # sorted 0.01, 0.03, 0.04 times 3, 2, 1 -> 0.03, 0.06, 0.04 -> monotone 0.03, 0.06, 0.06
+    assert adjusted[[0, 3, 1]] == pytest.approx([0.03, 0.06, 0.06]) and np.isnan(adjusted[2])
 
 
 def emergence_rows():
@@ -70,22 +70,47 @@ def test_pair_table_counts_the_four_cells():
     cases = metric_cases(scored, FACTS)
     table = pair_table(cases, with_verdicts=False).set_index(["source", "sharp_metric"])
     pooled = table.loc[("x", POOLED)]
-    # 3 cases: sharp only 1 (A t1), continuous only 0, both 1 (A t2), neither 1 (B t1); p = 1 (one discordant case)
-    assert (pooled.n_cases, pooled.sharp_only, pooled.continuous_only, pooled.both, pooled.neither) == (3, 1, 0, 1, 1)
-    assert pooled.p_mcnemar == 1.0 and pooled.sharp_share == 1.0
-    assert pooled.share_lo == pytest.approx(0.025) and pooled.share_hi == 1.0  # CP for 1 of 1: [0.025, 1]
+    # 3 cases in 2 tasks: sharp only 1 (A t1), continuous only 0, both 1 (A t2), neither 1 (B t1); p = 1
+    assert (pooled.n_cases, pooled.n_clusters) == (3, 2)
+    assert (pooled.sharp_only, pooled.continuous_only, pooled.both, pooled.neither) == (1, 0, 1, 1)
+    assert pooled.p_cluster == 1.0 and pooled.sharp_share == 1.0 and pooled.p_holm == 1.0
     assert table.loc[("x", "multiple_choice_grade"), "continuous_metric"] == "calibration_multiple_choice_brier_score"
     assert "t9" not in set(cases.task)
 
 
-def test_verdicts_add_the_tested_cells():
+def test_tested_cells_read_the_tests_not_the_screen_and_skip_copies():
     em = emergence_rows()
-    verdicts = em.assign(emergent_tested=[True, False, False, False, False, False, False])
+    verdicts = em.assign(
+        # A t1 MCG: unpredictable, sharp NA -> tested; its Brier twin: unpredictable but resolved smooth -> not;
+        # A t2 MCG: unpredictable, screen irrelevant; B t1 both predictable.
+        sharp=pd.array([pd.NA, False, True, pd.NA, pd.NA, pd.NA, True], dtype="boolean"),
+        unpredictable=[True, True, True, True, False, False, True],
+        duplicate_of=pd.array([pd.NA] * 7, dtype="Int64"),
+    )
     scored = with_source(em, em.assign(extract="x"))
-    table = pair_table(metric_cases(scored, FACTS, verdicts), with_verdicts=True).set_index("sharp_metric")
-    # emergent_tested: only (A, t1) under MCG -> sharp only 1, the other two cases neither.
-    row = table.loc[POOLED]
-    assert (row.tested_sharp_only, row.tested_continuous_only, row.tested_both, row.tested_neither) == (1, 0, 0, 2)
+    row = pair_table(metric_cases(scored, FACTS, verdicts), with_verdicts=True).set_index("sharp_metric").loc[POOLED]
+    # A t1: sharp only; A t2: both; B t1: neither
+    assert (row.tested_sharp_only, row.tested_continuous_only, row.tested_both, row.tested_neither) == (1, 0, 1, 1)
+    copies = verdicts.assign(duplicate_of=pd.array([pd.NA, pd.NA, pd.NA, pd.NA, 0, 1, pd.NA], dtype="Int64"))
+    cases = metric_cases(scored, FACTS, copies)
+    assert "B" not in set(cases.family)  # B t1 copies A t1 under both metrics: counted once
+
+
+def test_cases_are_clustered_by_task():
+    # One pooled family, 6 tasks x 2 shot counts: the sharp metric fires alone in both shot counts of 5 tasks.
+    rows = []
+    for task, shots in itertools.product([f"t{i}" for i in range(6)], [0, 3]):
+        fires = task != "t5"
+        rows += [("F", task, shots, "multiple_choice_grade", fires), ("F", task, shots, "brier_score", False)]
+    em = pd.DataFrame(rows, columns=["family", "task", "shots", "metric", "emergent"]).assign(subtask=None)
+    em["shots"] = em["shots"].astype("Int64")
+    table = pair_table(metric_cases(with_source(em, em.assign(extract="x")), FACTS), with_verdicts=False)
+    pooled = table.set_index("sharp_metric").loc[POOLED]
+    # 10 discordant cases would give McNemar p = 2^-9 = 0.002; as 5 tasks with d = 2 each: p = 2 * 2^-5 = 0.0625
+    assert (pooled.n_cases, pooled.n_clusters, pooled.sharp_only) == (12, 6, 10)
+    assert pooled.p_cluster == pytest.approx(0.0625)
+    # Holm over the two rows' p-values (the pooled row and accuracy/brier, both 0.0625): 2 x 0.0625
+    assert table["p_holm"].tolist() == pytest.approx([0.125, 0.125])
 
 
 def test_a_source_without_extract_column_uses_the_run_source():
@@ -98,10 +123,10 @@ def test_headline_sentence_per_source():
     scored = with_source(emergence_rows(), emergence_rows().assign(extract="x"))
     out = summary(pair_table(metric_cases(scored, FACTS), with_verdicts=False))
     assert out["headlines"] == [
-        "x: of 3 (family, task, shots) cases scored under a sharp and a continuous metric, the Mirage screen "
-        "fires under the sharp metric only in 1, under the continuous metric only in 0, under both in 1 and under "
-        "neither in 1; the sharp metric is the one that fires in 100% of the 1 discordant cases (95% CI 3%-100%); "
-        "exact McNemar p = 1."
+        "x: of 3 (family, task, shots) cases in 2 tasks scored under a sharp and a continuous metric, the Mirage "
+        "screen holds under the sharp metric only in 1, under the continuous metric only in 0, under both in 1 and "
+        "under neither in 1; the sharp metric is the one in 100% of the 1 discordant cases (test clustered by task: "
+        "p = 1, Holm-adjusted 1)."
     ]
 
 

@@ -55,3 +55,19 @@ def test_pooled_residual_sigma_falls_back_to_the_metric_pool():
     # Pool (b, m) has df 2 < 8: the metric pool, (2 + 6 + 10) / (4 + 4 + 2) = 1.8.
     sd = pooled_residual_sigma(groups, np.array([2.0, 6.0, 10.0]), np.array([4.0, 4.0, 2.0]), min_df=8)
     assert sd == pytest.approx([1.0, 1.0, np.sqrt(1.8)])
+
+
+def test_seeds_noise_adds_the_test_sets_binomial_variance():
+    # strategyqa-like: three runs 0.51, 0.50, 0.47 on n = 1000 examples with an SD/sqrt(3) of 0.012,
+    # and three runs that agree exactly (SE 0). Binomial part at 0.5, n = 1000: p~ = 502 / 1004 = 0.5,
+    # SE = sqrt(0.25 / 1004) = 0.015779 (hand calculation); combined sqrt(0.012^2 + 0.015779^2) = 0.019824.
+    points = _points(
+        value=[0.5, 0.5, 0.3, 0.4, 0.2, 0.3],
+        value_se=[0.012, 0.0, 0.02, 0.02, np.nan, 0.01],
+        se_source=["seeds", "seeds", "reported", "reported", None, "seeds"],
+    )
+    sigma = point_sigma(points)["sigma"]
+    assert sigma.iloc[0] == pytest.approx(0.019824, abs=1e-6)
+    assert sigma.iloc[1] == pytest.approx(0.015779, abs=1e-6)
+    # Without a known n_examples the seeds' SE stays as given.
+    assert sigma.iloc[5] == pytest.approx(0.01)

@@ -13,6 +13,7 @@ from scripts.lib.curve_schema import POINT_COLUMNS
 from scripts.lib.io import read_csv
 from scripts.lib.sources.vision_models import size_from_params
 from scripts.lib.stats.emergence import score_curves
+from scripts.lib.stats.noise import point_sigma
 from scripts.vision import figure_vision, vision_scores, vision_train
 from scripts.vision.vision_scores import (
     emergence_table,
@@ -183,8 +184,8 @@ def test_hand_ladder_metrics_curves_and_emergence():
 
 def test_vision_noise_is_the_spread_over_seeds():
     # Two seeds at one size with accuracy 0.5 and 0.7 on 100 test images: SD = 0.1414; the mean
-    # curve's SE combines SD / sqrt(2) = 0.1 with the binomial SE of 0.6 on 100 images,
-    # sqrt(0.6 x 0.4 / 100) ~ 0.0485 (Agresti-Coull: p~ = 62 / 104, sqrt(p~(1 - p~) / 104) = 0.0481).
+    # curve's value_se is the spread over seeds, SD / sqrt(2) = 0.1, and the verdicts' noise adds the
+    # binomial SE of 0.6 on 100 images (Agresti-Coull: p~ = 62 / 104, sqrt(p~(1 - p~) / 104) = 0.0481).
     metrics = pd.DataFrame(
         {
             "model": "classifier",
@@ -197,11 +198,13 @@ def test_vision_noise_is_the_spread_over_seeds():
     )
     curves = vision_curves(metrics, n_test=100)
     mean = curves[curves["subtask"].isna()].iloc[0]
-    pt = 62 / 104
-    assert mean["value_se"] == pytest.approx(math.sqrt(0.1**2 + pt * (1 - pt) / 104), rel=1e-9)
+    assert mean["value_se"] == pytest.approx(0.1, rel=1e-9)
     seed0 = curves[curves["subtask"] == "seed 0"].iloc[0]
-    p0 = 52 / 104
-    assert seed0["value_se"] == pytest.approx(math.sqrt(0.02 + p0 * (1 - p0) / 104), rel=1e-9)
+    assert seed0["value_se"] == pytest.approx(math.sqrt(0.02), rel=1e-9)
+    sigma = point_sigma(curves)["sigma"].to_numpy()
+    pt, p0 = 62 / 104, 52 / 104
+    assert sigma[curves["subtask"].isna().to_numpy()][0] == pytest.approx(math.sqrt(0.01 + pt * (1 - pt) / 104))
+    assert sigma[(curves["subtask"] == "seed 0").to_numpy()][0] == pytest.approx(math.sqrt(0.02 + p0 * (1 - p0) / 104))
     assert set(curves["se_source"]) == {"seeds"} and curves["n_examples"].eq(100).all()
 
 

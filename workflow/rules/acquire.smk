@@ -82,7 +82,6 @@ if uses("fetch_extracts"):
             f"results/{RUN}/logs/fetch_extracts.log",
         benchmark:
             f"results/{RUN}/benchmarks/fetch_extracts.tsv"
-        retries: 2
         conda:
             "../../environment.yml"
         params:
@@ -106,7 +105,6 @@ if uses("fetch_lm_eval"):
             f"results/{RUN}/logs/fetch_lm_eval.log",
         benchmark:
             f"results/{RUN}/benchmarks/fetch_lm_eval.tsv"
-        retries: 2
         conda:
             "../../environment.yml"
         params:

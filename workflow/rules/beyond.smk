@@ -261,8 +261,8 @@ rule toy_model:
     params:
         c=config["toy"]["c"],
         alpha=config["toy"]["alpha"],
-        sharpness=config["sharpness"],
-        backtest=config["backtest"],
+        sharpness=settings("sharpness"),
+        backtest=settings("backtest"),
         n_min=config["toy"]["n_min"],
         n_max=config["toy"]["n_max"],
         n_models=config["toy"]["n_models"],

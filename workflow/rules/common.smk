@@ -6,6 +6,7 @@ from snakemake.utils import validate
 
 from scripts.lib.config import coerce_cli_strings, load_schema, pipeline_version
 from scripts.lib.imports import lib_files
+from scripts.lib.present.report_index import report_outputs
 from scripts.lib.sources.extracts.registry import extract_files
 from scripts.lib.sources.github.client import is_commit_sha
 from scripts.lib.sources.table import (
@@ -38,6 +39,13 @@ REPORT = {
     "vision": "6. Vision (Mirage Sec. 5)",
     "provenance": "7. Provenance",
 }
+
+
+def settings(section: str, *keys: str) -> dict:
+    """The config keys a rule uses from one section (all of them when none are named), under their
+    config names: the one way test settings reach a rule, and a rule reruns only when one of its keys
+    changes."""
+    return {key: config[section][key] for key in (keys or config[section])}
 
 
 def figure_report(name: str, *, category: str, subcategory: str | None = None):
@@ -109,7 +117,18 @@ EXTRACT_FILES = extract_files(EXTRACTS_USE, config["extracts"]["path"])
 
 
 def final_targets(wildcards) -> list[str]:
-    """Every output of every rule this run defines: the source's rules come from the table of sources,
-    the rest from the rule files, so no list of targets is kept by hand and include order does not matter.
-    Evaluated once the whole workflow is parsed (an input function)."""
+    """The outputs of every rule defined (the source's own rules come from the table of sources, the
+    rest from the rule files), so no list of targets is kept by hand and include order does not
+    matter. An input function, so it is evaluated once the whole workflow is parsed."""
     return sorted({str(f) for r in workflow.rules if r.name != "all" for f in r.output})
+
+
+def report_captions() -> list[str]:
+    """The caption files of every report() output (for write_run_readme), once every rule is defined."""
+    return sorted(
+        {
+            record["caption"]
+            for record in report_outputs(workflow.rules)
+            if record["caption"]
+        }
+    )

@@ -1,19 +1,5 @@
 # What a run read (provenance.json), every headline number in one file read back from the tables
 # (summary.json), and results/<run>/README.md, the page a person reads first (docs/design.md §7, §8).
-from scripts.lib.present.report_index import report_outputs
-
-
-def report_captions() -> list[str]:
-    """The caption files of every report() output; a function, so every rule is defined when it runs."""
-    return sorted(
-        {
-            record["caption"]
-            for record in report_outputs(workflow.rules)
-            if record["caption"]
-        }
-    )
-
-
 rule provenance:
     input:
         manifest=f"results/{RUN}/manifest.csv",

@@ -18,14 +18,7 @@ rule sharpness_curves:
     conda:
         "../../environment.yml"
     params:
-        min_width_decades=config["sharpness"]["min_width_decades"],
-        draws=config["sharpness"]["draws"],
-        stop_after=config["sharpness"]["stop_after"],
-        seed=config["sharpness"]["seed"],
-        statistic=config["sharpness"]["statistic"],
-        fdr=config["sharpness"]["fdr"],
-        fdr_scope=config["sharpness"]["fdr_scope"],
-        residual_min_df=config["sharpness"]["residual_min_df"],
+        sharpness=settings("sharpness"),
         zero_median_floor=config["zero_median_floor"],
         label=DATA_LABEL,
     script:
@@ -58,10 +51,8 @@ rule backtest_curves:
     conda:
         "../../environment.yml"
     params:
-        holdout=config["backtest"]["holdout"],
-        alpha=config["backtest"]["alpha"],
-        min_width_decades=config["sharpness"]["min_width_decades"],
-        residual_min_df=config["sharpness"]["residual_min_df"],
+        sharpness=settings("sharpness", "min_width_decades", "residual_min_df"),
+        backtest=settings("backtest", "min_train", "holdout", "alpha"),
         label=DATA_LABEL,
     script:
         "../../scripts/verdicts/backtest_curves.py"
@@ -70,8 +61,10 @@ rule backtest_curves:
 rule curve_verdicts:
     input:
         emergence=f"results/{RUN}/emergence.parquet",
-        sharpness=f"results/{RUN}/sharpness.parquet",
-        backtest=f"results/{RUN}/backtest.parquet",
+        sharpness_parquet=rules.sharpness_curves.output.table,
+        backtest_parquet=rules.backtest_curves.output.table,
+        curves=f"results/{RUN}/curves.parquet",
+        metrics=METRICS_FILE,
         lib=lib_inputs("verdicts/curve_verdicts"),
     output:
         table=f"results/{RUN}/verdicts.parquet",
@@ -95,11 +88,10 @@ rule curve_verdicts:
     conda:
         "../../environment.yml"
     params:
-        fdr=config["sharpness"]["fdr"],
-        fdr_scope=config["sharpness"]["fdr_scope"],
-        alpha=config["backtest"]["alpha"],
-        holdout=config["backtest"]["holdout"],
-        min_width_decades=config["sharpness"]["min_width_decades"],
+        sharpness=settings(
+            "sharpness", "fdr", "fdr_scope", "min_width_decades", "residual_min_df"
+        ),
+        backtest=settings("backtest", "alpha", "holdout"),
         label=DATA_LABEL,
     script:
         "../../scripts/verdicts/curve_verdicts.py"
@@ -134,7 +126,6 @@ rule figure_verdicts:
 
 rule calibration_study:
     input:
-        task_metadata=config["task_metadata"],
         lib=lib_inputs("verdicts/calibration_study"),
     output:
         table_csv=report(
@@ -155,16 +146,12 @@ rule calibration_study:
         f"results/{RUN}/benchmarks/calibration_study.tsv"
     conda:
         "../../environment.yml"
+    threads: 2
     params:
-        reps=config["calibration"]["reps"],
-        draws=config["calibration"]["draws"],
-        seed=config["calibration"]["seed"],
-        n_quantiles=config["calibration"]["n_quantiles"],
-        level=config["sharpness"]["fdr"],
-        stop_after=config["sharpness"]["stop_after"],
-        min_width_decades=config["sharpness"]["min_width_decades"],
-        holdout=config["backtest"]["holdout"],
-        alpha=config["backtest"]["alpha"],
+        calibration=config["calibration"],
+        sharpness=settings("sharpness"),
+        backtest=settings("backtest"),
+        screen={key: config[key] for key in ("min_effect", "emergence_threshold")},
         label=CALIBRATION_LABEL,
     script:
         "../../scripts/verdicts/calibration_study.py"
@@ -183,6 +170,14 @@ rule figure_calibration:
             caption="../report/calibration_figure.rst",
             category=REPORT["verdicts"],
         ),
+        figure_power=report(
+            expand(
+                f"results/{RUN}/figures/calibration_power.{{fmt}}",
+                fmt=config["figures"]["formats"],
+            ),
+            caption="../report/calibration_figure.rst",
+            category=REPORT["verdicts"],
+        ),
     log:
         f"results/{RUN}/logs/figure_calibration.log",
     benchmark:
@@ -191,7 +186,6 @@ rule figure_calibration:
         "../../environment.yml"
     params:
         label=CALIBRATION_LABEL,
-        level=config["sharpness"]["fdr"],
     script:
         "../../scripts/verdicts/figure_calibration.py"
 
@@ -230,3 +224,75 @@ rule metric_pairs:
         label=DATA_LABEL,
     script:
         "../../scripts/verdicts/metric_pairs.py"
+
+
+# Against people: Wei's annotated emergence scale per task and family vs the first unpredictable model.
+rule verdicts_vs_annotations:
+    input:
+        verdicts=rules.curve_verdicts.output.table,
+        curves=f"results/{RUN}/curves.parquet",
+        annotations=config["annotations"],
+        lib=lib_inputs("verdicts/verdicts_vs_annotations"),
+    output:
+        csv=report(
+            f"results/{RUN}/tables/verdicts_vs_annotations.csv",
+            caption="../report/verdicts_vs_annotations.rst",
+            category=REPORT["verdicts"],
+        ),
+        tex=f"results/{RUN}/tables/verdicts_vs_annotations.tex",
+    log:
+        f"results/{RUN}/logs/verdicts_vs_annotations.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/verdicts_vs_annotations.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        label=DATA_LABEL,
+    script:
+        "../../scripts/verdicts/verdicts_vs_annotations.py"
+
+
+rule verdict_bands:
+    input:
+        verdicts=rules.curve_verdicts.output.table,
+        curves=f"results/{RUN}/curves.parquet",
+        lib=lib_inputs("verdicts/verdict_bands"),
+    output:
+        data=f"results/{RUN}/figures/verdicts_gallery.csv",
+    log:
+        f"results/{RUN}/logs/verdict_bands.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/verdict_bands.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        n_curves=config["figures"]["gallery_size"],
+        sharpness=settings("sharpness", "min_width_decades", "residual_min_df"),
+        backtest=settings("backtest", "min_train", "alpha"),
+        label=DATA_LABEL,
+    script:
+        "../../scripts/verdicts/verdict_bands.py"
+
+
+rule figure_verdicts_gallery:
+    input:
+        data=rules.verdict_bands.output.data,
+        metrics=METRICS_FILE,
+        lib=lib_inputs("verdicts/figure_verdicts_gallery"),
+    output:
+        figure=figure_report(
+            "verdicts_gallery",
+            category=REPORT["verdicts"],
+        ),
+    log:
+        f"results/{RUN}/logs/figure_verdicts_gallery.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/figure_verdicts_gallery.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        scale=config["scale"],
+        label=DATA_LABEL,
+        synthetic=SYNTHETIC,
+    script:
+        "../../scripts/verdicts/figure_verdicts_gallery.py"

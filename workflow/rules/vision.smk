@@ -78,8 +78,8 @@ rule vision_scores:
         zero_median_floor=config["zero_median_floor"],
         emergence_threshold=config["emergence_threshold"],
         min_effect=config["min_effect"],
-        sharpness=config["sharpness"],
-        backtest=config["backtest"],
+        sharpness=settings("sharpness"),
+        backtest=settings("backtest"),
         label=VISION_LABEL,
     script:
         "../../scripts/vision/vision_scores.py"

@@ -1,29 +1,44 @@
-"""The unpredictability backtest: predict the largest models from the smaller ones (docs/statistics.md).
+"""The unpredictability backtest: predict every model from the smaller ones (docs/statistics.md).
 
-The smooth family (`smooth_fit`, the sharpness test's H0) is fitted by weighted least squares on
-all but the largest `holdout` points and extrapolated to the largest one, averaged over the
-family: each cell's fit is weighted by its likelihood exp(-RSS_k / 2) (sigma known, scaled by the
-overdispersion factor) times a prior that gives every kind of shape the same mass, however
-many widths and centres it has. The predictive
-distribution is that mixture of each cell's Gaussian prediction (its parameter variance h_k' h_k)
-plus the held-out point's own noise; its mean is `backtest_pred`, its SD `backtest_sd`, and a
-curve is `unpredictable` when its largest point lies above mean + z_(1 - alpha) SD. Why the
-average and not the best cell: with 5-12 points many shapes fit equally well and disagree beyond
-the last point; the best one alone gave 34-98 % coverage of a nominal 95 % bound in the
-calibration, the average 84-100 % (docs/statistics.md). The metric map asks Wei et al.'s
-question: predict a sharp metric's held-out value from a continuous metric of the same (family,
-task, subtask, shots), through a map sharp ~ continuous fitted on the smaller models.
+Model k of a curve (with at least `min_train` smaller ones) is predicted from the models below it
+only, by the smooth family (`smooth_fit`, the sharpness test's H0) averaged over its shapes: every
+cell y = a + b g_k(t) is widened by its first-order change in centre and in log width over one grid
+step (so the average does not collapse onto one coarse grid shape at large n), fitted by Bayesian
+least squares, weighted by its evidence times the posterior probability that the fitted curve
+stays inside the metric's range (`bounds`), its prediction clipped to that range. The predictive
+SD adds the point's own noise; sigma is scaled by the overdispersion factor phi of the training
+points' best fit, and z_k = (observed - mean) / SD is referred to a t distribution with phi's
+k - 4 degrees of freedom. `unpredictable` = some model rejected by Holm's procedure at `alpha` over
+the models tested within the curve; `unpredictable_at` its x (the first such model). The
+largest-model columns: the largest model predicted from all but the largest `holdout`. The metric
+map asks Wei et al.'s question: a sharp metric predicted from a continuous metric of the same
+(family, task, subtask, shots) through a map fitted on smaller models.
 """
+
+from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr
+from scipy.stats import t as student_t
 
-from scripts.lib.stats.sharpness import CHUNK, Stack, curve_noise, dispersion, sharpness_table, stack_curves
-from scripts.lib.stats.smooth_fit import Cells, build_cells, project
+from scripts.lib.stats.bounds import clip, y_bounds
+from scripts.lib.stats.noise import SMOOTH_FIT_PARAMS
+from scripts.lib.stats.sharpness import Stack, curve_noise, sharpness_table, stack_curves
+from scripts.lib.stats.smooth_fit import SIGMOID_KINDS, Cells, build_cells
 
-MIN_TRAIN_POINTS = 3
-"""Fewer training points than this: no backtest (NaN)."""
+MIN_TRAIN_POINTS = 4
+"""Default of `backtest.min_train`: a model is predicted only from at least this many smaller ones."""
+CHUNK = 200
+"""Curves per block of work (the expanded design is (CHUNK, cells, points, 3) floats)."""
+CENTRE_STEP = 1.0
+"""Centre step of the local expansion, in units of the cell's scale w (W / 4.4 for a logistic, W / 3.1 for a Gumbel)."""
+LOG_WIDTH_STEP = 0.5
+"""Log-width step of the local expansion (a width ratio of e^0.5 = 1.65, the grid's ratio of widths)."""
+EXPANSION_PRIOR = 0.5
+"""Prior SD of a cell's shift in centre and in log width, in grid steps (the truth is within half a step of a cell)."""
+LAST_MIN_TRAIN = 3
+"""Fewer training points than this: no largest-model prediction (NaN), as before the per-model test."""
 
 
 def shape_prior(cells: Cells) -> np.ndarray:
@@ -38,6 +53,86 @@ def shape_prior(cells: Cells) -> np.ndarray:
     return prior
 
 
+def _subset(cells: Cells, *, keep: np.ndarray | None = None, rows: np.ndarray | None = None) -> Cells:
+    """Cells restricted to the cells `keep` and/or the curves `rows` ((K,) and (C, K) fields)."""
+    subset = {}
+    for field in fields(cells):
+        value = getattr(cells, field.name)
+        if isinstance(value, np.ndarray) and value.ndim in (1, 2) and value.shape[-1] == len(cells.kind):
+            value = value[..., keep] if keep is not None else value
+            subset[field.name] = value[rows] if rows is not None and value.ndim == 2 else value
+    return replace(cells, **subset)
+
+
+def backtest_cells(cells: Cells) -> Cells:
+    """The backtest's family: the smooth (H0) cells, sigmoids at every other centre of their grid.
+
+    The local expansion in centre (`design`, one step = CENTRE_STEP w, about W / 4) spans the gap
+    that thinning leaves, at half the cost.
+    """
+    sigmoid = np.isin(cells.kind, SIGMOID_KINDS)
+    group = np.unique(np.stack([cells.kind, cells.w], axis=1), axis=0, return_inverse=True)[1].ravel()
+    order = np.argsort(group, kind="stable")
+    rank = np.empty(len(group), dtype=int)
+    rank[order] = np.arange(len(group)) - np.searchsorted(group[order], group[order])
+    return _subset(cells, keep=np.flatnonzero(cells.smooth & (~sigmoid | (rank % 2 == 0))))
+
+
+def design(cells: Cells, t: np.ndarray, *, expand: bool) -> np.ndarray:
+    """(C, K, m, p) regressors of every cell at t (C, m): g_k, and with `expand` its change over one
+    step in centre and in log width (central differences; 0 for lines and power laws, which have neither)."""
+    g = cells.basis(t)
+    if not expand:
+        return g[..., None]
+    dc = CENTRE_STEP * cells.w[None, :] / 2.0
+    up, down = np.exp(LOG_WIDTH_STEP / 2.0), np.exp(-LOG_WIDTH_STEP / 2.0)
+    d_centre = replace(cells, centre=cells.centre + dc).basis(t) - replace(cells, centre=cells.centre - dc).basis(t)
+    d_width = replace(cells, w=cells.w * up).basis(t) - replace(cells, w=cells.w * down).basis(t)
+    return np.stack([g, d_centre, d_width], axis=-1)
+
+
+def weighted_moments(
+    cells: Cells, t: np.ndarray, y: np.ndarray, w: np.ndarray, t_new: np.ndarray, *, expand: bool
+) -> dict[str, np.ndarray]:
+    """Weighted sums of the regressors (weights w = 1 / sigma^2) per curve, as matrix products.
+
+    Curves with the same t and t_new (one ladder) share one evaluation of the design: the sums over
+    points are then (curves, n) @ (n, cells x p x p) products. Returns S0 (C,), Sy, Syy (C,),
+    S1, Sg_y (C, K, p), S2 (C, K, p, p) and the design at t_new (C, K, m, p).
+    """
+    size, n = t.shape
+    ladders, group = np.unique(np.concatenate([t, t_new], axis=1), axis=0, return_inverse=True)
+    group = group.ravel()
+    k, m = len(cells.kind), t_new.shape[1]
+    p = 3 if expand else 1
+    out = {"S1": np.empty((size, k, p)), "Sg_y": np.empty((size, k, p)), "S2": np.empty((size, k, p, p))}
+    out["new"] = np.empty((size, k, m, p))
+    for g in range(len(ladders)):
+        rows = np.flatnonzero(group == g)
+        x = design(_subset(cells, rows=rows[:1]), ladders[g : g + 1], expand=expand)[0]
+        train = np.moveaxis(x[:, :n], 1, 0)
+        out["S1"][rows] = (w[rows] @ train.reshape(n, -1)).reshape(-1, k, p)
+        out["Sg_y"][rows] = ((w[rows] * y[rows]) @ train.reshape(n, -1)).reshape(-1, k, p)
+        outer = train[..., :, None] * train[..., None, :]
+        out["S2"][rows] = (w[rows] @ outer.reshape(n, -1)).reshape(-1, k, p, p)
+        out["new"][rows] = x[None, :, n:]
+    out["S0"], out["Sy"], out["Syy"] = w.sum(axis=1), (w * y).sum(axis=1), (w * y**2).sum(axis=1)
+    return out
+
+
+def sym_inv(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse and log determinant of symmetric positive definite (..., p, p), p = 1 or 3, in closed form
+    (cofactors: elementwise over the stack, much faster than batched LAPACK for 3 x 3)."""
+    if a.shape[-1] == 1:
+        return 1.0 / a, np.log(a[..., 0, 0])
+    a00, a01, a02, a11, a12, a22 = (a[..., i, j] for i, j in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)))
+    c00, c01, c02 = a11 * a22 - a12**2, a02 * a12 - a01 * a22, a01 * a12 - a02 * a11
+    c11, c12, c22 = a00 * a22 - a02**2, a01 * a02 - a00 * a12, a00 * a11 - a01**2
+    det = a00 * c00 + a01 * c01 + a02 * c02
+    inv = np.stack([c00, c01, c02, c01, c11, c12, c02, c12, c22], axis=-1).reshape(a.shape) / det[..., None, None]
+    return inv, np.log(det)
+
+
 def averaged_prediction(
     cells: Cells,
     t: np.ndarray,
@@ -47,108 +142,166 @@ def averaged_prediction(
     lo: np.ndarray,
     hi: np.ndarray,
     *,
-    smooth_only: bool,
+    expand: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and variance of y at t_new (C,) averaged over cells, and the overdispersion factor.
+    """Mean and variance (C, m) of y at t_new (C, m) averaged over cells, and phi (C,).
 
-    Per cell: proj_k = b rnorm_k + N(0, phi), a flat prior on the intercept and b ~ N(0, tau^2)
-    with tau the metric's range (bounded, lo/hi (C, 1)) or twice the observed range: the cell's
-    evidence weights it (times `shape_prior`), and its posterior gives a Gaussian prediction,
-    clipped to [lo, hi]. The b prior keeps cells that barely see the data (a rise beyond the last
-    point) from predicting anything at all.
+    Per cell (docs/statistics.md, "Unpredictability backtest"): regressors (`design`), sigma scaled
+    by phi, a flat intercept, b ~ N(0, tau^2) (tau the range lo/hi (C, 1), or twice the observed
+    range when unbounded) and expansion slopes ~ N(0, EXPANSION_PRIOR^2 E[b^2]). Weight = `shape_prior`
+    x evidence x P(the fitted curve's ends lie in [lo, hi]) (the bounded family: a sigmoid's
+    asymptotes, else the ends of the ladder-to-target range), 0 for a fit shifted beyond one grid
+    step; predictions clipped to [lo, hi].
     """
-    pr = project(cells.basis(t), sigma)
-    allowed = (cells.smooth[None, :] if smooth_only else True) & pr.ok
-    phi = dispersion(y, sigma, pr, allowed)
-    yw = y / sigma
-    proj = np.einsum("ckn,cn->ck", pr.q, yw)
+    n = t.shape[1]
+    mom = weighted_moments(cells, t, y, 1.0 / sigma**2, t_new, expand=expand)
+    s0 = mom["S0"][:, None, None]
+    xbar = mom["S1"] / s0
+    ybar = mom["Sy"] / mom["S0"]
+    gram = mom["S2"] - mom["S1"][..., :, None] * xbar[..., None, :]
+    u = mom["Sg_y"] - mom["S1"] * ybar[:, None, None]
+    yy = mom["Syy"] - mom["Sy"] * ybar
+    g_norm2 = gram[..., 0, 0]
+    ok = g_norm2 > 1e-12 * np.maximum(mom["S2"][..., 0, 0], 1e-300)
+    # phi from the best single-shape fit, as the sharpness test: lack of fit of the grid counts as scatter.
+    best = np.max(np.where(ok, u[..., 0] ** 2 / np.where(ok, g_norm2, 1.0), 0.0), axis=1)
+    phi = np.maximum(1.0, (yy - best) / max(n - SMOOTH_FIT_PARAMS, 1))
     width = (hi - lo)[:, 0]
     tau = np.where(np.isfinite(width), width, 2.0 * (y.max(axis=1) - y.min(axis=1)))
-    tau = np.maximum(tau, 1e-12)[:, None]
-    rn = np.where(pr.ok, pr.rnorm, 0.0)
-    marg = phi[:, None] + rn**2 * tau**2
-    # log evidence up to a constant: the residual off q_k, -(R - proj_k^2) / (2 phi), plus log N(proj_k; 0, marg).
-    loglik = np.where(allowed, 0.5 * proj**2 * (1.0 / phi[:, None] - 1.0 / marg) - 0.5 * np.log(marg), -np.inf)
+    tau = np.maximum(tau, 1e-12)
+    p = u.shape[-1]
+    # Prior SDs (C, K, p): tau for b; for the expansion slopes gamma = b delta, delta ~ N(0, EXPANSION_PRIOR^2)
+    # steps, with b^2 replaced by its second moment under the cell's one-shape posterior (moment matching).
+    b_prec = g_norm2 / phi[:, None] + 1.0 / tau[:, None] ** 2
+    b_moment = (u[..., 0] / phi[:, None] / b_prec) ** 2 + 1.0 / b_prec
+    prior_sd = np.concatenate(
+        [
+            np.broadcast_to(tau[:, None, None], b_prec.shape + (1,)),
+            np.repeat((EXPANSION_PRIOR * np.sqrt(b_moment))[..., None], p - 1, axis=-1),
+        ],
+        axis=-1,
+    )
+    a_mat = gram / phi[:, None, None, None] + np.eye(p) / prior_sd[..., None] ** 2
+    a_inv, logdet = sym_inv(a_mat)
+    beta = np.einsum("ckpq,ckq->ckp", a_inv, u) / phi[:, None, None]
+    loglik = 0.5 * np.sum(u * beta, axis=-1) / phi[:, None] - 0.5 * (logdet + 2 * np.log(prior_sd).sum(-1))
+    base_var = phi / mom["S0"]
+
+    def at(g_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = g_new - xbar[:, :, None, :]
+        quad = np.einsum("ckmp,ckpq,ckmq->ckm", d, a_inv, d)
+        return ybar[:, None, None] + np.einsum("ckmp,ckp->ckm", d, beta), base_var[:, None, None] + quad
+
+    # The fitted curve's two ends: a sigmoid's asymptotes (g = 0 and 1, where the expansion terms
+    # vanish), else its values at the first training point and at the farthest target.
+    rows = np.arange(len(t))
+    first = design(cells, t[:, :1], expand=expand)[:, :, 0]
+    ends = np.stack([first, mom["new"][rows, :, t_new.argmax(axis=1)]], axis=2)
+    sigmoid_ends = np.zeros((1, 1, 2, p))
+    sigmoid_ends[0, 0, 1, 0] = 1.0
+    sigmoid = np.isin(cells.kind, SIGMOID_KINDS)[None, :, None, None]
+    end_mean, end_var = at(np.where(sigmoid, sigmoid_ends, ends))
+    end_sd = np.sqrt(end_var)
+    lo3, hi3 = lo[:, :, None], hi[:, :, None]
+    inside = ndtr(np.where(np.isfinite(hi3), (hi3 - end_mean) / end_sd, np.inf)) - ndtr(
+        np.where(np.isfinite(lo3), (lo3 - end_mean) / end_sd, -np.inf)
+    )
+    # A cell stands for the shapes within one grid step of it: a fit that shifts it further is
+    # another cell's (its neighbour's) shape, and outside the expansion's validity.
+    # (Within b's posterior SD, so that a cell the data barely see is not dropped at random.)
+    local = np.all(np.abs(beta[..., 1:]) <= np.abs(beta[..., :1]) + np.sqrt(a_inv[..., :1, 0]), axis=-1)
+    loglik = np.where(ok & local, loglik + np.log(np.clip(inside, 1e-300, 1.0)).sum(axis=2), -np.inf)
     weight = shape_prior(cells)[None, :] * np.exp(loglik - loglik.max(axis=1, keepdims=True))
     weight /= weight.sum(axis=1, keepdims=True)
-    post_var = 1.0 / (rn**2 / phi[:, None] + 1.0 / tau**2)
-    post_mean = post_var * rn * proj / phi[:, None]
-    d = cells.basis(np.asarray(t_new, dtype=float)[:, None])[:, :, 0] - pr.gbar
-    ybar = np.einsum("cn,cn->c", pr.q1, yw) / pr.norm1
-    pred_k = clip(ybar[:, None] + post_mean * d, lo, hi)
-    var_k = (phi / pr.norm1**2)[:, None] + d**2 * post_var
-    mean = np.sum(weight * pred_k, axis=1)
-    var = np.sum(weight * (var_k + pred_k**2), axis=1) - mean**2
+    pred_k, var_k = at(mom["new"])
+    pred_k = clip(pred_k, lo3, hi3)
+    mean = np.einsum("ck,ckm->cm", weight, pred_k)
+    var = np.einsum("ck,ckm->cm", weight, var_k + pred_k**2) - mean**2
     return mean, np.clip(var, 0.0, None), phi
 
 
-def backtest_stack(st: Stack, bounds: np.ndarray, *, holdout: int, min_width: float, alpha: float) -> pd.DataFrame:
-    """Prediction of the largest point of every curve of one Stack from its first n - holdout points.
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values along each row of p (C, m); NaN = not tested (not counted in m)."""
+    tested = np.isfinite(p)
+    m = tested.sum(axis=1, keepdims=True)
+    order = np.argsort(np.where(tested, p, np.inf), axis=1, kind="stable")
+    ranked = np.take_along_axis(np.where(tested, p, np.inf), order, 1)
+    factor = np.maximum(m - np.arange(p.shape[1])[None, :], 1)
+    adj = np.maximum.accumulate(np.minimum(ranked * factor, 1.0), axis=1)
+    out = np.empty_like(adj)
+    np.put_along_axis(out, order, adj, 1)
+    return np.where(tested, out, np.nan)
 
-    `bounds` (C, 2) is the metric's range in y units (NaN = unbounded): each cell's prediction is
-    clipped to it before averaging.
+
+def backtest_stack(
+    st: Stack,
+    bounds: np.ndarray,
+    *,
+    min_train: int,
+    holdout: int,
+    min_width_decades: float,
+    alpha: float,
+) -> pd.DataFrame:
+    """Every model of every curve of one Stack predicted from the models below it.
+
+    `bounds` (C, 2) is the metric's range in y units (NaN = unbounded). Columns: curve_id;
+    backtest_pred_y, backtest_sd, backtest_df, backtest_dispersion, upper (the largest model from the
+    first n - holdout, one-sided 1 - alpha t bound, clipped to the range); backtest_z (largest z_k),
+    backtest_p (Holm-adjusted, smallest over k), backtest_tests (models tested), unpredictable,
+    unpredictable_at (x of the first model Holm rejects, NaN if none), unpredictable_pred_y (its prediction).
     """
     n = st.t.shape[1]
-    train = n - holdout
-    z = norm.ppf(1.0 - alpha)
-    out = []
-    for start in range(0, len(st.ids), CHUNK):
-        part = st.take(slice(start, start + CHUNK))
-        lo, hi = bounds[start : start + CHUNK, 0:1], bounds[start : start + CHUNK, 1:2]
-        if train < MIN_TRAIN_POINTS:
-            nan = np.full(len(part.ids), np.nan)
-            out.append(
-                pd.DataFrame(
-                    {"curve_id": part.ids, "backtest_pred_y": nan, "backtest_sd": nan, "backtest_dispersion": nan}
-                )
+    size = len(st.ids)
+    mean, sd = np.full((size, n), np.nan), np.full((size, n), np.nan)
+    dfs = np.full(n, np.nan)
+    last = {c: np.full(size, np.nan) for c in ("backtest_pred_y", "backtest_sd", "backtest_dispersion")}
+    last_k = n - holdout if n - holdout >= LAST_MIN_TRAIN else -1
+    for k in sorted(set(range(min_train, n)) | ({last_k} - {-1})):
+        targets = ([k] if k >= min_train else []) + ([n - 1] if k == last_k else [])
+        for start in range(0, size, CHUNK):
+            rows = slice(start, start + CHUNK)
+            t, y, s = st.t[rows, :k], st.y[rows, :k], st.sigma[rows, :k]
+            cells = backtest_cells(build_cells(t, min_width_decades=min_width_decades))
+            m, v, phi = averaged_prediction(
+                cells, t, y, s, st.t[rows][:, targets], bounds[rows, 0:1], bounds[rows, 1:2], expand=True
             )
-            continue
-        t, y, sigma = part.t[:, :train], part.y[:, :train], part.sigma[:, :train]
-        cells = build_cells(t, min_width=min_width)
-        mean, var, phi = averaged_prediction(cells, t, y, sigma, part.t[:, -1], lo, hi, smooth_only=True)
-        sd = np.sqrt(var + phi * part.sigma[:, -1] ** 2)
-        out.append(
-            pd.DataFrame(
-                {
-                    "curve_id": part.ids,
-                    "backtest_pred_y": mean,
-                    "backtest_sd": sd,
-                    "backtest_dispersion": phi,
-                    "upper": mean + z * sd,
-                }
-            )
-        )
-    table = pd.concat(out, ignore_index=True)
-    if "upper" not in table:
-        table["upper"] = np.nan
-    return table
-
-
-def y_bounds(points: pd.DataFrame) -> pd.DataFrame:
-    """The metric's range in y units per curve_id (negated and swapped for oriented metrics)."""
-    first = points.groupby("curve_id", sort=True).first()
-    lo, hi = first["metric_low"].to_numpy(float), first["metric_high"].to_numpy(float)
-    neg = first["oriented"].to_numpy(bool)
-    y_lo, y_hi = np.where(neg, -hi, lo), np.where(neg, -lo, hi)
-    # A curve outside its metric's stated range (a 0-100 score stated as 0-1) is treated as unbounded.
-    span = points.groupby("curve_id", sort=True)["y"].agg(["min", "max"])
-    slack = 0.01 * np.where(np.isfinite(y_hi - y_lo), y_hi - y_lo, 0.0)
-    inside = ~(span["min"].to_numpy() < y_lo - slack) & ~(span["max"].to_numpy() > y_hi + slack)
+            total = np.sqrt(v + phi[:, None] * st.sigma[rows][:, targets] ** 2)
+            if k >= min_train:
+                mean[rows, k], sd[rows, k] = m[:, 0], total[:, 0]
+            if k == last_k:
+                last["backtest_pred_y"][rows], last["backtest_sd"][rows] = m[:, -1], total[:, -1]
+                last["backtest_dispersion"][rows] = phi
+        dfs[k] = max(k - SMOOTH_FIT_PARAMS, 1)
+    z = (st.y - mean) / sd
+    p = student_t.sf(z, dfs[None, :])
+    adjusted = holm(p)
+    rejected = adjusted <= alpha
+    first = np.where(rejected.any(axis=1), rejected.argmax(axis=1), -1)
+    rows = np.arange(size)
+    hit = first >= 0
+    df_last = max(n - holdout - SMOOTH_FIT_PARAMS, 1)
+    upper = last["backtest_pred_y"] + student_t.ppf(1.0 - alpha, df_last) * last["backtest_sd"]
+    tested = np.isfinite(z)
     return pd.DataFrame(
-        {"y_low": np.where(inside, y_lo, np.nan), "y_high": np.where(inside, y_hi, np.nan)}, index=first.index
+        {
+            "curve_id": st.ids,
+            **last,
+            "backtest_df": np.where(np.isfinite(last["backtest_sd"]), df_last, np.nan),
+            "upper": clip(upper, bounds[:, 0], bounds[:, 1]),
+            "backtest_z": np.where(tested.any(axis=1), np.nanmax(np.where(tested, z, -np.inf), axis=1), np.nan),
+            "backtest_p": np.where(tested.any(axis=1), np.nanmin(np.where(tested, adjusted, np.inf), axis=1), np.nan),
+            "backtest_tests": tested.sum(axis=1),
+            "unpredictable": hit,
+            "unpredictable_at": np.where(hit, 10.0 ** st.t[rows, np.maximum(first, 0)], np.nan),
+            "unpredictable_pred_y": np.where(hit, mean[rows, np.maximum(first, 0)], np.nan),
+        }
     )
 
 
-def clip(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Clip to [lo, hi] where those are finite."""
-    values = np.where(np.isfinite(lo) & (values < lo), lo, values)
-    return np.where(np.isfinite(hi) & (values > hi), hi, values)
-
-
 def backtest_table(
-    stacks: list[Stack], bounds: pd.DataFrame, *, holdout: int, min_width: float, alpha: float
+    stacks: list[Stack], bounds: pd.DataFrame, *, min_train: int, holdout: int, min_width_decades: float, alpha: float
 ) -> pd.DataFrame:
-    """One row per curve: backtest_pred_y, backtest_err (y units), backtest_z, unpredictable.
+    """One row per curve: the `backtest_stack` columns and backtest_err (largest model, y units).
 
     `bounds` has columns y_low, y_high (the metric's range in y units, NaN = unbounded) by curve_id.
     """
@@ -158,32 +311,30 @@ def backtest_table(
         res = backtest_stack(
             st.take(np.flatnonzero(ok)),
             bounds.reindex(st.ids[ok])[["y_low", "y_high"]].to_numpy(float),
+            min_train=min_train,
             holdout=holdout,
-            min_width=min_width,
+            min_width_decades=min_width_decades,
             alpha=alpha,
         )
-        res["y_last"] = st.y[ok, -1]
+        res["backtest_err"] = st.y[ok, -1] - res["backtest_pred_y"]
         parts.append(res)
-    table = pd.concat(parts, ignore_index=True)
-    table["backtest_err"] = table["y_last"] - table["backtest_pred_y"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["backtest_z"] = table["backtest_err"] / table["backtest_sd"]
-    table["unpredictable"] = table["y_last"] > table["upper"]
-    return table.rename(columns={"upper": "backtest_upper_y"}).drop(columns="y_last")
+    return pd.concat(parts, ignore_index=True).rename(columns={"upper": "backtest_upper_y"})
 
 
 MAP_MIN_WIDTH = 0.25
 """Width unit of the map's cells, as a fraction of the continuous metric's training range."""
 
 
-def map_predictions(
+def map_predictive(
     cont: np.ndarray, y_sharp: np.ndarray, sigma: np.ndarray, cont_new: np.ndarray, bounds: np.ndarray
-) -> np.ndarray:
-    """Fit y_sharp = a + b g(continuous) on the training points of each row; predict at cont_new (C,).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and SD (C,) of y_sharp at cont_new (C,) through a map y_sharp = a + b g(continuous).
 
-    The continuous values are rescaled to [0, 1] over each row's training points; every cell
-    (smooth and narrow), since a sharp metric can be a step function of a continuous one, averaged
-    as in the backtest and clipped to the sharp metric's `bounds` (C, 2).
+    Fitted on the training points (C, n) of each row (e.g. the models below the one to predict);
+    the continuous values are rescaled to [0, 1] over them; every cell (smooth and narrow: a sharp
+    metric can be a step function of a continuous one), averaged as in the backtest, clipped to
+    the sharp metric's `bounds` (C, 2). The SD is the map's (parameters and shapes), with sigma
+    scaled by phi, without the new point's own noise.
     """
     lo = cont.min(axis=1, keepdims=True)
     span = np.maximum(cont.max(axis=1, keepdims=True) - lo, 1e-12)
@@ -192,15 +343,22 @@ def map_predictions(
     y_s = np.take_along_axis(y_sharp, order, 1)
     s_s = np.take_along_axis(sigma, order, 1)
     t_new = (np.asarray(cont_new, dtype=float) - lo[:, 0]) / span[:, 0]
-    cells = build_cells(t_s, min_width=MAP_MIN_WIDTH)
-    mean, _, _ = averaged_prediction(cells, t_s, y_s, s_s, t_new, bounds[:, 0:1], bounds[:, 1:2], smooth_only=False)
-    return mean
+    cells = build_cells(t_s, min_width_decades=MAP_MIN_WIDTH)
+    mean, var, _ = averaged_prediction(cells, t_s, y_s, s_s, t_new[:, None], bounds[:, :1], bounds[:, 1:], expand=False)
+    return mean[:, 0], np.sqrt(var[:, 0])
+
+
+def map_predictions(
+    cont: np.ndarray, y_sharp: np.ndarray, sigma: np.ndarray, cont_new: np.ndarray, bounds: np.ndarray
+) -> np.ndarray:
+    """The mean of `map_predictive`: y_sharp predicted at cont_new (C,) from a map fitted on (C, n)."""
+    return map_predictive(cont, y_sharp, sigma, cont_new, bounds)[0]
 
 
 def curve_tests(
     points: pd.DataFrame,
     *,
-    min_width: float,
+    min_width_decades: float,
     draws: int,
     stop_after: int,
     seed: int,
@@ -208,27 +366,34 @@ def curve_tests(
     holdout: int,
     alpha: float,
     residual_min_df: int,
+    min_train: int = MIN_TRAIN_POINTS,
 ) -> pd.DataFrame:
     """Both tests for a small set of curves in the curves.parquet format (the vision and toy curves).
 
-    One row per curve_id: noise_source, p_sharp, q_sharp (BH over these curves), sharp,
-    backtest_pred_y, backtest_z, unpredictable. Statistic `lr`; the ES floor is not used.
+    One row per curve_id: noise_source, p_sharp, q_sharp (BH over these curves), sharp, sharp_reason,
+    backtest_pred_y, backtest_z, backtest_p, unpredictable, unpredictable_at. Statistic `lr`.
     """
     points = points.sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True)
     sharp = sharpness_table(
         points,
         pd.Series(0.0, index=sorted(points["curve_id"].unique())),
-        min_width=min_width,
-        min_df=residual_min_df,
+        min_width_decades=min_width_decades,
+        residual_min_df=residual_min_df,
         draws=draws,
         stop_after=stop_after,
         seed=seed,
         statistic="lr",
         fdr=fdr,
     )
-    sigma, _ = curve_noise(points, min_width=min_width, min_df=residual_min_df)
+    sigma, _ = curve_noise(points, min_width_decades=min_width_decades, residual_min_df=residual_min_df)
     back = backtest_table(
-        stack_curves(points, sigma), y_bounds(points), holdout=holdout, min_width=min_width, alpha=alpha
+        stack_curves(points, sigma),
+        y_bounds(points),
+        min_train=min_train,
+        holdout=holdout,
+        min_width_decades=min_width_decades,
+        alpha=alpha,
     )
-    columns = ["curve_id", "backtest_pred_y", "backtest_z", "unpredictable"]
-    return sharp[["curve_id", "noise_source", "p_sharp", "q_sharp", "sharp"]].merge(back[columns], on="curve_id")
+    columns = ["curve_id", "backtest_pred_y", "backtest_z", "backtest_p", "unpredictable", "unpredictable_at"]
+    sharp_columns = ["curve_id", "noise_source", "p_sharp", "q_sharp", "sharp", "sharp_reason"]
+    return sharp[sharp_columns].merge(back[columns], on="curve_id")

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from scripts.lib.curve_schema import CURVE_KEYS
 
@@ -151,7 +152,7 @@ def score_curves(
 
     width = (table["high"] - table["low"]).abs()
     bounded = np.isfinite(width) & (width > 0)
-    floor = zero_median_floor * np.where(bounded, width, table["range"])
+    floor = es_floor(table["low"], table["high"], table["range"], zero_median_floor)
     denom = np.maximum(np.sqrt(table["median_d2"]), floor)
     with np.errstate(divide="ignore", invalid="ignore"):
         table["es_floored"] = np.where(table["range"] == 0, 0.0, table["sign"] * table["range"] / denom)
@@ -193,6 +194,14 @@ def score_curves(
         "emergent",
     ]
     return table[order]
+
+
+def es_floor(low: ArrayLike, high: ArrayLike, value_range: ArrayLike, zero_median_floor: float) -> np.ndarray:
+    """The floor of ES's denominator: `zero_median_floor` x the metric's range (the curve's own range for
+    an unbounded metric), so a flat-then-jump curve gets a finite `es_floored` (docs/design.md §3.2)."""
+    width = np.abs(np.asarray(high, dtype=float) - np.asarray(low, dtype=float))
+    bounded = np.isfinite(width) & (width > 0)
+    return zero_median_floor * np.where(bounded, width, np.asarray(value_range, dtype=float))
 
 
 def effect_ok(effect: np.ndarray, effect_checked: np.ndarray, min_effect: float | np.ndarray) -> np.ndarray:

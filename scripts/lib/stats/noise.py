@@ -2,7 +2,9 @@
 
 Sources, in order: `binomial` (a 0/1-per-example metric with a known n_examples: the
 Agresti-Coull standard error, which does not collapse to 0 at a score of 0 or 1), `reported`
-(a standard error the source gave), `seeds` (the spread over training seeds), and `residual`
+(a standard error the source gave), `seeds` (the spread over training seeds, SD / sqrt(runs);
+where n_examples is known the test set's binomial variance is added, since runs on one test set
+share its sampling error and three agreeing runs do not make a point exact), and `residual`
 (unknown: the residual SD about the smooth fit, pooled over the curves of one (task, subtask,
 metric), or of one metric when that pool has fewer than `min_df` degrees of freedom). A curve
 with any point of unknown noise uses `residual` for all its points.
@@ -43,9 +45,12 @@ def point_sigma(points: pd.DataFrame) -> pd.DataFrame:
     n = points["n_examples"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     source = points["se_source"].astype(object).where(points["se_source"].notna(), None).to_numpy()
     given = points["value_se"].to_numpy(dtype=float)
-    is_binomial = (source == "binomial") & np.isfinite(n) & (n > 0) & np.isfinite(width)
+    counted = np.isfinite(n) & (n > 0) & np.isfinite(width)
     low = points["metric_low"].to_numpy(dtype=float)
-    sigma = np.where(is_binomial, agresti_coull_se(points["value"].to_numpy(float), n, low, width), given)
+    binomial = agresti_coull_se(points["value"].to_numpy(float), np.where(counted, n, 1.0), low, width)
+    seeds = (source == "seeds") & counted
+    sigma = np.where((source == "binomial") & counted, binomial, given)
+    sigma = np.where(seeds, np.sqrt(np.nan_to_num(given) ** 2 + binomial**2), sigma)
     floor = MIN_SE_FRACTION * np.where(np.isfinite(width), width, 1.0)
     known = np.isfinite(sigma) & np.isin(source.astype(str), NOISE_SOURCES[:3])
     sigma = np.where(known, np.maximum(sigma, floor), np.nan)

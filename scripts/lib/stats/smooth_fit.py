@@ -4,12 +4,13 @@ A curve is fitted as y = a + b * g_k(t) over a fixed set of shapes ("cells") g_k
 with (a, b) in closed form by weighted least squares for every cell and the best cell chosen by
 its residual sum of squares (docs/statistics.md, "The smooth null"). Cells:
 
-- smooth (H0): logistics s((t - c) / w) and Gumbel curves exp(-exp(-(t - c) / w)) (the Mirage
-  model's p = exp(-(N / c)^alpha)) and their mirror images, whose 10-90 % rise takes at least
-  `min_width` decades, centres from t_min - W to t_max + W; the straight line in t; power laws in
-  log N, ((t - t_min) / span)^k and 1 - ((t_max - t) / span)^k;
-- narrow (the alternative): steps and logistics narrower than `min_width`, centred at the middle
-  of each gap between neighbouring points.
+- smooth (H0): logistics s((t - c) / w), Gumbel curves exp(-exp(-(t - c) / w)) (the Mirage
+  model's p = exp(-(N / c)^alpha)) and mirrored Gumbels, centres from t_min - W to t_max + W; the
+  straight line in t; power laws ((t - t_min) / s)^k and 1 - ((t_max - t) / s)^k. Every one rises
+  over at least `min_width_decades` by one measure for all shapes (`GUMBEL_WIDTH`, `power_rise`);
+- narrow (the alternative): steps and logistics narrower than that, centred in each gap.
+
+Every fit is bounded, inside the metric's [lo, hi]: scripts/lib/stats/bounds.py.
 
 Everything works on stacks of curves of equal length (arrays (C, n)) at once: weighted bases are
 orthonormalised against the intercept, so the drop in residual sum of squares of cell k is
@@ -25,21 +26,38 @@ LOGISTIC_10_90 = 2.0 * np.log(9.0)
 """A logistic s(t / w) rises from 10 % to 90 % over 2 ln 9 * w (about 4.39 w) decades."""
 
 SMOOTH_WIDTHS = (1.0, 1.5, 2.5, 4.0, 7.0)
-"""Widths (10-90 % rise, in units of min_width) of the smooth logistic cells."""
+"""Widths (10-90 % rise, in units of min_width_decades) of the smooth sigmoid cells."""
 NARROW_WIDTHS = (0.0, 0.25, 0.5, 0.75)
-"""Widths (in units of min_width) of the alternative's cells; 0 is a pure step."""
+"""Widths (in units of min_width_decades) of the alternative's cells; 0 is a pure step."""
 POWERS = (1 / 3, 1 / 2, 2 / 3, 1.5, 2.0, 3.0)
 """Exponents of the power-law-in-log-N cells ((t - t_min) / span)^k."""
 MIRRORED_POWERS = (1.5, 2.0, 3.0)
 """Exponents of the mirrored cells 1 - ((t_max - t) / span)^k (concave, saturating)."""
 MID_CENTRED_MAX = 2.5
-"""Smooth sigmoid widths (units of min_width) up to this one are also centred at the gaps' midpoints."""
+"""Smooth sigmoid widths (units of min_width_decades) up to this one are also centred at the gaps' midpoints."""
 CENTRES_PER_WIDTH = 8.0
 """Logistic centres per width W along the axis (a step of W / 8 decades)."""
 
 KIND_LOGISTIC, KIND_LINEAR, KIND_POWER, KIND_MIRRORED, KIND_GUMBEL, KIND_GUMBEL_MIRRORED = range(6)
 GUMBEL_10_90 = float(np.log(-np.log(0.1)) - np.log(-np.log(0.9)))
 """exp(-exp(-t / w)) rises from 10 % to 90 % over about 3.08 w decades (the Mirage model's shape)."""
+GUMBEL_WIDTH = float(2.0 * (np.log(-np.log(0.1)) - np.log(-np.log(0.5))))
+"""A Gumbel's resolution width, 2.40 w: twice its steeper half-rise (10 -> 50 %, 1.20 w decades).
+
+One resolution for every shape (docs/statistics.md, "The smooth null"): a shape's width is twice
+the shorter of its 10 -> 50 % and 50 -> 90 % rises (a logistic's 10-90 % rise). A Gumbel of 10-90 %
+width W goes from 2 % to 60 % across 0.67 W (doubly exponential lower tail), a flat-then-jump that
+a logistic of width W cannot make; the smooth Gumbels now start at 1.28 x min_width_decades 10-90 %.
+"""
+
+
+def power_rise(k: float) -> float:
+    """Resolution width of u^k and 1 - (1 - u)^k on u in [0, 1]: twice the shorter half-rise."""
+    q10, q50, q90 = (p ** (1.0 / k) for p in (0.1, 0.5, 0.9))
+    return 2.0 * min(q50 - q10, q90 - q50)
+
+
+SIGMOID_KINDS = (KIND_LOGISTIC, KIND_GUMBEL, KIND_GUMBEL_MIRRORED)
 
 
 @dataclass(frozen=True)
@@ -50,12 +68,22 @@ class Cells:
     w: np.ndarray
     power: np.ndarray
     centre: np.ndarray
-    t_min: np.ndarray
     span: np.ndarray
+    """(C, K) the span s of each power-law cell (the ladder's, or wider; see module docstring)."""
     smooth: np.ndarray
     """(K,) True for the cells of the smooth family (H0)."""
     boundary: np.ndarray
-    """(K,) True for the sharpest smooth cells (sigmoids exactly min_width wide): H0's boundary."""
+    """(K,) True for the sharpest smooth cells (sigmoids exactly min_width_decades wide): H0's boundary."""
+
+    @property
+    def smooth_cols(self) -> slice:
+        """The smooth cells, which come first."""
+        return slice(0, int(self.smooth.sum()))
+
+    @property
+    def narrow_cols(self) -> slice:
+        """The alternative's cells, after the smooth ones."""
+        return slice(int(self.smooth.sum()), len(self.smooth))
 
     def basis(self, t: np.ndarray) -> np.ndarray:
         """g_k evaluated at t (C, m) -> (C, K, m); each kind's formula only on its own cells."""
@@ -72,8 +100,9 @@ class Cells:
                 elif kind == KIND_LINEAR:
                     value = t - c
                 elif kind in (KIND_POWER, KIND_MIRRORED):
-                    span = self.span[:, None, None]
-                    dist = t - self.t_min[:, None, None] if kind == KIND_POWER else self.t_min[:, None, None] + span - t
+                    # Power cells start at t_min (KIND_POWER) or end at t_max = c (KIND_MIRRORED).
+                    span = self.span[:, cols, None]
+                    dist = t - c if kind == KIND_POWER else c - t
                     value = np.clip(dist / span, 0.0, None) ** self.power[None, cols, None]
                     if kind == KIND_MIRRORED:
                         value = 1.0 - value
@@ -84,18 +113,28 @@ class Cells:
             out[:, cols, :] = value
         return out
 
+    def g_range(self, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(g_lo, g_hi) (C, K) over which a + b g must stay in bounds: a sigmoid's whole range
+        (0, 1), the other cells' values on the points g (C, K, n)."""
+        sigmoid = np.isin(self.kind, SIGMOID_KINDS)[None, :]
+        return np.where(sigmoid, 0.0, g.min(axis=-1)), np.where(sigmoid, 1.0, g.max(axis=-1))
 
-def build_cells(t: np.ndarray, *, min_width: float) -> Cells:
-    """The smooth and narrow cells for curves at log-scales t (C, n), sorted along each row."""
+
+def build_cells(t: np.ndarray, *, min_width_decades: float) -> Cells:
+    """The smooth and narrow cells for curves at log-scales t (C, n), sorted along each row.
+
+    Every smooth shape's 10-90 % rise is at least `min_width_decades`: sigmoids by their width,
+    power laws by a span s >= min_width_decades / power_rise(k) (wider than a short ladder).
+    """
     t = np.asarray(t, dtype=float)
     n_curves, n = t.shape
     t_min = t[:, 0]
     span = np.maximum(t[:, -1] - t_min, 1e-9)
     widest = float(span.max())
-    kinds, widths, powers, centres = [], [], [], []
+    kinds, widths, powers, centres, spans = [], [], [], [], []
     mids = 0.5 * (t[:, 1:] + t[:, :-1])
     for rel in SMOOTH_WIDTHS:
-        big_w = rel * min_width
+        big_w = rel * min_width_decades
         m = int(np.clip(np.ceil(CENTRES_PER_WIDTH * (widest + 2 * big_w) / big_w), 5, 160))
         grid = np.linspace(0.0, 1.0, m)
         cs = (t_min - big_w)[:, None] + (span + 2 * big_w)[:, None] * grid[None, :]
@@ -106,42 +145,45 @@ def build_cells(t: np.ndarray, *, min_width: float) -> Cells:
             m = cs.shape[1]
         for kind, unit in (
             (KIND_LOGISTIC, LOGISTIC_10_90),
-            (KIND_GUMBEL, GUMBEL_10_90),
-            (KIND_GUMBEL_MIRRORED, GUMBEL_10_90),
+            (KIND_GUMBEL, GUMBEL_WIDTH),
+            (KIND_GUMBEL_MIRRORED, GUMBEL_WIDTH),
         ):
             kinds += [kind] * m
             widths += [big_w / unit] * m
             powers += [0.0] * m
             centres.append(cs)
+            spans.append(np.repeat(span[:, None], m, axis=1))
     kinds.append(KIND_LINEAR)
     widths.append(0.0)
     powers.append(0.0)
     centres.append(t_min[:, None])
-    for kind, exps in ((KIND_POWER, POWERS), (KIND_MIRRORED, MIRRORED_POWERS)):
+    spans.append(span[:, None])
+    for kind, exps, anchor in ((KIND_POWER, POWERS, t_min), (KIND_MIRRORED, MIRRORED_POWERS, t[:, -1])):
         kinds += [kind] * len(exps)
         widths += [0.0] * len(exps)
         powers += list(exps)
-        centres.append(np.repeat(t_min[:, None], len(exps), axis=1))
+        centres.append(np.repeat(anchor[:, None], len(exps), axis=1))
+        spans.append(np.maximum(span[:, None], min_width_decades / np.array([power_rise(k) for k in exps])[None, :]))
     n_smooth = len(kinds)
     for rel in NARROW_WIDTHS:
         kinds += [KIND_LOGISTIC] * (n - 1)
-        widths += [rel * min_width / LOGISTIC_10_90] * (n - 1)
+        widths += [rel * min_width_decades / LOGISTIC_10_90] * (n - 1)
         powers += [0.0] * (n - 1)
         centres.append(mids)
+        spans.append(np.repeat(span[:, None], n - 1, axis=1))
     smooth = np.arange(len(kinds)) < n_smooth
     kind_arr = np.asarray(kinds)
-    sigmoid = np.isin(kind_arr, [KIND_LOGISTIC, KIND_GUMBEL, KIND_GUMBEL_MIRRORED])
-    unit = np.where(kind_arr == KIND_LOGISTIC, LOGISTIC_10_90, GUMBEL_10_90)
-    boundary = smooth & sigmoid & np.isclose(np.asarray(widths) * unit, SMOOTH_WIDTHS[0] * min_width)
+    sigmoid = np.isin(kind_arr, SIGMOID_KINDS)
+    unit = np.where(kind_arr == KIND_LOGISTIC, LOGISTIC_10_90, GUMBEL_WIDTH)
+    boundary = smooth & sigmoid & np.isclose(np.asarray(widths) * unit, SMOOTH_WIDTHS[0] * min_width_decades)
     centre = np.concatenate(centres, axis=1)
     assert centre.shape == (n_curves, len(kinds))
     return Cells(
-        kind=np.asarray(kinds),
+        kind=kind_arr,
         w=np.asarray(widths, dtype=float),
         power=np.asarray(powers, dtype=float),
         centre=centre,
-        t_min=t_min,
-        span=span,
+        span=np.concatenate(spans, axis=1),
         smooth=smooth,
         boundary=boundary,
     )
@@ -179,62 +221,3 @@ def project(g: np.ndarray, sigma: np.ndarray) -> Projection:
     with np.errstate(invalid="ignore", divide="ignore"):
         q = np.where(ok[..., None], r / np.where(ok, rnorm, 1.0)[..., None], 0.0)
     return Projection(q1=q1, q=q, norm1=norm1, rnorm=np.where(ok, rnorm, np.inf), gbar=along / norm1[:, None], ok=ok)
-
-
-def best_smooth(proj: np.ndarray, smooth: np.ndarray) -> np.ndarray:
-    """Index of the best allowed cell per curve (largest proj^2). proj (C, K, ...), smooth (K,) or (C, K)."""
-    mask = smooth if smooth.ndim == 2 else smooth[None, :]
-    score = np.where(mask.reshape(mask.shape + (1,) * (proj.ndim - 2)), proj**2, -1.0)
-    return score.argmax(axis=1)
-
-
-def sharpness_statistic(proj: np.ndarray, smooth: np.ndarray) -> np.ndarray:
-    """Drop in weighted RSS when the best upward narrow cell replaces the best smooth fit (>= 0).
-
-    proj (..., K) -> (...), cells on the last axis. The likelihood-ratio statistic of "smooth"
-    against "a step or a rise narrower than min_width" under Gaussian noise of known sigma
-    (2 log LR = the RSS drop). Reduces max and min instead of squaring every projection.
-    """
-    n_smooth = int(smooth.sum())
-    if not smooth[:n_smooth].all():
-        raise ValueError("smooth cells must come first")
-    s_proj, n_proj = proj[..., :n_smooth], proj[..., n_smooth:]
-    best0 = np.maximum(s_proj.max(axis=-1), -s_proj.min(axis=-1)) ** 2
-    best1 = np.clip(n_proj.max(axis=-1), 0.0, None) ** 2
-    return np.clip(best1 - best0, 0.0, None)
-
-
-@dataclass(frozen=True)
-class SmoothFit:
-    """The best smooth fit of each curve: cell index, fitted values and weighted RSS."""
-
-    cell: np.ndarray
-    fitted: np.ndarray
-    rss: np.ndarray
-    intercept_proj: np.ndarray
-    proj: np.ndarray
-
-
-def fit_smooth(
-    y: np.ndarray, sigma: np.ndarray, cells: Cells, pr: Projection, allowed: np.ndarray | None = None
-) -> SmoothFit:
-    """Weighted least squares of y (C, n) on the smooth family (or `allowed` cells); fitted values in y units."""
-    yw = y / sigma
-    p1 = np.einsum("cn,cn->c", yw, pr.q1)
-    proj = np.einsum("ckn,cn->ck", pr.q, yw)
-    cell = best_smooth(proj, cells.smooth if allowed is None else allowed)
-    rows = np.arange(len(y))
-    fitted_w = p1[:, None] * pr.q1 + proj[rows, cell][:, None] * pr.q[rows, cell]
-    rss = np.sum(yw**2, axis=-1) - p1**2 - proj[rows, cell] ** 2
-    return SmoothFit(cell=cell, fitted=fitted_w * sigma, rss=np.clip(rss, 0.0, None), intercept_proj=p1, proj=proj)
-
-
-def prediction_weights(cells: Cells, pr: Projection, t_new: np.ndarray) -> np.ndarray:
-    """Linear functionals h (C, K, n) with prediction_k(t_new) = h_k . (y / sigma) for cell k's fit.
-
-    pred = weighted mean of y + b_k (g_k(t_new) - weighted mean of g_k), b_k = proj_k / rnorm_k.
-    t_new is (C,): one new point per curve.
-    """
-    g_new = cells.basis(np.asarray(t_new, dtype=float)[:, None])[:, :, 0]
-    slope = np.where(pr.ok, (g_new - pr.gbar) / pr.rnorm, 0.0)
-    return pr.q1[:, None, :] / pr.norm1[:, None, None] + slope[..., None] * pr.q

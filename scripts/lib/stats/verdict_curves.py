@@ -19,7 +19,7 @@ def tests_from_config(points: pd.DataFrame, sharpness: dict, backtest: dict) -> 
     """`curve_tests` with the `sharpness:` and `backtest:` config sections (a rule's params)."""
     return curve_tests(
         points,
-        min_width=float(sharpness["min_width_decades"]),
+        min_width_decades=float(sharpness["min_width_decades"]),
         draws=int(sharpness["draws"]),
         stop_after=int(sharpness["stop_after"]),
         seed=int(sharpness["seed"]),
@@ -27,6 +27,7 @@ def tests_from_config(points: pd.DataFrame, sharpness: dict, backtest: dict) -> 
         holdout=int(backtest["holdout"]),
         alpha=float(backtest["alpha"]),
         residual_min_df=int(sharpness["residual_min_df"]),
+        min_train=int(backtest["min_train"]),
     )
 
 
@@ -68,15 +69,16 @@ def ladder_tests(
 
 
 def mean_and_seeds(mean_row: pd.Series, seed_rows: pd.DataFrame) -> dict[str, Any]:
-    """The mean curve's p_sharp, sharp and unpredictable, and how many seed curves are sharp/unpredictable."""
+    """The mean curve's p_sharp, sharp (None where the ladder cannot resolve it) and unpredictable, and how
+    many seed curves are sharp/unpredictable."""
     if "p_sharp" not in mean_row.index:
         return dict.fromkeys(["sharp", "unpredictable", "n_seeds_sharp", "n_seeds_unpredictable"], None) | {
             "p_sharp": math.nan
         }
     return {
         "p_sharp": float(mean_row["p_sharp"]),
-        "sharp": bool(mean_row["sharp"]),
+        "sharp": None if pd.isna(mean_row["sharp"]) else bool(mean_row["sharp"]),
         "unpredictable": bool(mean_row["unpredictable"]),
-        "n_seeds_sharp": int(seed_rows["sharp"].sum()),
+        "n_seeds_sharp": int(seed_rows["sharp"].astype("boolean").fillna(False).sum()),
         "n_seeds_unpredictable": int(seed_rows["unpredictable"].sum()),
     }

@@ -75,6 +75,14 @@ class DownloadError(RuntimeError):
     """A failure to get the files from GitHub; the message names the URL or path and what to do."""
 
 
+class Unreachable(DownloadError):
+    """No connection to `host` at all (DNS, refused, connect timeout): a caller can say what to do offline."""
+
+    def __init__(self, message: str, *, host: str) -> None:
+        super().__init__(message)
+        self.host = host
+
+
 class Transient(Exception):
     """A failure worth another attempt: timeout, dropped connection, 5xx, 429, wrong or short body."""
 
@@ -140,6 +148,12 @@ def _is_unreachable(exc: BaseException) -> bool:
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def _host_of(exc: BaseException, what: str) -> str:
+    """The host a failed request went to (requests keeps the request on its exceptions), else `what`."""
+    request = getattr(exc, "request", None)
+    return urlsplit(request.url).netloc if request is not None and request.url else what
 
 
 def _short_reason(exc: BaseException) -> str:
@@ -294,7 +308,9 @@ class GitHubClient:
                 failure, cause = Transient(_short_reason(exc), unreachable=_is_unreachable(exc)), exc
             failures += 1
             if failure.unreachable and (not self.retry_unreachable or failures > self.retries):
-                raise DownloadError(f"cannot reach {what} ({failure.reason}). {OFFLINE_CHOICES}") from cause
+                raise Unreachable(
+                    f"cannot reach {what} ({failure.reason}). {OFFLINE_CHOICES}", host=_host_of(cause, what)
+                ) from cause
             if failures > self.retries:
                 raise DownloadError(f"{what}: {failure.reason} (gave up after {failures} attempts)") from cause
             delay = min(MAX_BACKOFF_S, self.backoff_s * 2 ** (failures - 1)) * random.uniform(0.5, 1.0)

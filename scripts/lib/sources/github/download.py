@@ -52,6 +52,7 @@ def download_folder(
     retries: int = 5,
     backoff_s: float = 1.0,
     keep: Callable[[str], bool] | None = None,
+    retry_unreachable: bool = True,
 ) -> FolderDownload:
     """Download every file of `repo` at `commit` whose path matches one of `patterns` into `cache`.
 
@@ -61,10 +62,17 @@ def download_folder(
     extra test on each matching path. Files land at cache/<path>, each verified against its git
     blob sha; a rerun fetches only what is missing or wrong. Cost: one API call for the listing
     (plus one per folder a wildcard reaches if GitHub truncates it) and one raw request per file
-    fetched. No matching file, or any failure, raises DownloadError with a one-line message.
+    fetched. No matching file, or any failure, raises DownloadError with a one-line message
+    (Unreachable when no connection is made; at once, without retries, if not retry_unreachable).
     """
     with GitHubClient(
-        api_url=api_url, repo=repo, timeout_s=timeout_s, retries=retries, workers=workers, backoff_s=backoff_s
+        api_url=api_url,
+        repo=repo,
+        timeout_s=timeout_s,
+        retries=retries,
+        workers=workers,
+        backoff_s=backoff_s,
+        retry_unreachable=retry_unreachable,
     ) as client:
         entries = list_tree(client, commit, patterns, keep=keep)
         if not entries:
@@ -94,12 +102,16 @@ def download_pinned_file(
     timeout_s: float = 15,
     retries: int = 5,
     backoff_s: float = 1.0,
+    retry_unreachable: bool = True,
 ) -> Path:
     """cache/<path>: one file of `repo` at `commit`, checked against its pinned hex `sha256`.
 
     No API call (the raw host only, so no token and no rate limit is involved). Already there with
     that sha256: nothing is fetched. A body whose sha256 differs raises DownloadError naming the
-    file and both hashes; nothing is left under the file's name.
+    file and both hashes; nothing is left under the file's name. No connection: Unreachable (at once,
+    without retries, if not retry_unreachable).
     """
-    with GitHubClient(repo=repo, timeout_s=timeout_s, retries=retries, backoff_s=backoff_s) as client:
+    with GitHubClient(
+        repo=repo, timeout_s=timeout_s, retries=retries, backoff_s=backoff_s, retry_unreachable=retry_unreachable
+    ) as client:
         return fetch_pinned(client, raw_url=raw_url, commit=commit, path=path, sha256=sha256.lower(), cache=cache)

@@ -21,7 +21,7 @@ cells sharp only (b), continuous only (c), both, neither, and gives:
 
 Inputs: emergence, scores, metrics, optionally verdicts. Outputs: tables/metric_pairs.{csv,tex},
 tables/metric_pairs_cases.csv (every case and pair with its flags), metric_pairs_summary.json
-(one headline sentence per source; the lead merges it into summary.json). Params: source, label.
+(one headline sentence per source, merged into summary.json by rule summary). Params: source, label.
 """
 
 import logging

@@ -252,3 +252,12 @@ def test_a_gumbel_at_the_resolution_is_not_sharp(centre):
     # H0's boundary at min_width_decades = 1 (GUMBEL_WIDTH), centred mid-ladder or in the last gap.
     y = 0.25 + 0.7 * np.exp(-np.exp(-(T - centre) * GUMBEL_WIDTH))
     assert p_sharp(y, 1000) > 0.05
+
+
+def test_a_run_where_no_curve_can_be_tested_still_writes_every_column():
+    # Four points (an extract with four model sizes): below MIN_POINTS, so nothing is tested and
+    # the verdict is NA; the table keeps the columns the rule and the verdicts read.
+    table = table_of(bigbench_points(X[:4], {0: LAST_GAP[:4], 1: LAST_GAP[:4]}, 1000))
+    assert {"sharp_statistic", "p_sharp", "sharp_draws", "noise_dispersion", "q_sharp", "sharp"} <= set(table.columns)
+    assert table["sharp"].isna().all()
+    assert set(table["sharp_reason"]) == {"not tested: fewer than 5 points"}

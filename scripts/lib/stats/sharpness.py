@@ -172,6 +172,10 @@ def lr_statistic(rss_smooth: np.ndarray, rss_narrow: np.ndarray, n: int) -> np.n
     return np.clip(rss_smooth - rss_narrow, 0.0, None) / phi
 
 
+TEST_COLUMNS = ("sharp_statistic", "p_sharp", "sharp_draws", "noise_dispersion", "smooth_rss", "rise_gap_decades")
+"""The columns `p_sharp_stack` adds per tested curve."""
+
+
 def p_sharp_stack(
     st: Stack,
     *,
@@ -366,7 +370,7 @@ def sharpness_table(
                 )
             )
     table = noise.join(pd.concat(parts).set_index("curve_id") if parts else pd.DataFrame(index=noise.index))
-    for column in ("p_sharp", "rise_gap_decades"):
+    for column in TEST_COLUMNS:  # a run where no curve can be tested still writes every column
         if column not in table:
             table[column] = np.nan
     table["n_points"] = points.groupby("curve_id").size().reindex(table.index)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from scripts.lib.ladders import BIG_G, GPT
+from scripts.lib.stats.backtest import curve_tests
 from scripts.lib.stats.bounds import bounds_for, fit_bounded
 from scripts.lib.stats.noise import agresti_coull_se
 from scripts.lib.stats.sharpness import (
@@ -25,6 +26,7 @@ from scripts.lib.stats.sharpness import (
     sharpness_table,
 )
 from scripts.lib.stats.smooth_fit import GUMBEL_WIDTH, build_cells, project
+from scripts.lib.stats.verdict_classes import emergence_tested
 
 X = np.array([n for _, n in BIG_G], dtype=float)
 T = np.log10(X)
@@ -227,6 +229,21 @@ def test_a_mirage_mechanism_curve_is_not_sharp():
     table = table_of(points)
     assert (table["p_sharp"] > 0.05).all()
     assert not table["sharp"].fillna(False).any()
+    # Through both tests, even if every curve passed the Mirage screen: not emergent.
+    tests = curve_tests(
+        points,
+        min_width_decades=1.0,
+        draws=200,
+        stop_after=20,
+        seed=7,
+        fdr=0.05,
+        holdout=1,
+        alpha=0.05,
+        residual_min_df=10,
+        min_train=4,
+    ).set_index("curve_id")
+    screen = pd.Series(True, index=tests.index)
+    assert not emergence_tested(screen, tests["sharp"], tests["unpredictable"]).any()
 
 
 def test_sharp_is_na_outside_the_preferred_family():

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from scripts.lib.ladders import BIG_G, GPT
-from scripts.lib.stats.backtest import curve_tests
+from scripts.lib.stats import verdict_curves  # a module import: pytest would collect tests_from_config
 from scripts.lib.stats.bounds import bounds_for, fit_bounded
 from scripts.lib.stats.noise import agresti_coull_se
 from scripts.lib.stats.sharpness import (
@@ -230,18 +230,16 @@ def test_a_mirage_mechanism_curve_is_not_sharp():
     assert (table["p_sharp"] > 0.05).all()
     assert not table["sharp"].fillna(False).any()
     # Through both tests, even if every curve passed the Mirage screen: not emergent.
-    tests = curve_tests(
-        points,
-        min_width_decades=1.0,
-        draws=200,
-        stop_after=20,
-        seed=7,
-        fdr=0.05,
-        holdout=1,
-        alpha=0.05,
-        residual_min_df=10,
-        min_train=4,
-    ).set_index("curve_id")
+    sharpness = {
+        "min_width_decades": 1.0,
+        "residual_min_df": 10,
+        "draws": 200,
+        "stop_after": 20,
+        "seed": 7,
+        "fdr": 0.05,
+    }
+    backtest = {"holdout": 1, "alpha": 0.05, "min_train": 4}
+    tests = verdict_curves.tests_from_config(points, sharpness, backtest).set_index("curve_id")
     screen = pd.Series(True, index=tests.index)
     assert not emergence_tested(screen, tests["sharp"], tests["unpredictable"]).any()
 

@@ -9,7 +9,7 @@ source is one entry here plus one reader module (docs/design.md §1).
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,7 @@ class Source:
     check: Callable[[dict[str, Any]], None] = _no_check
     figures: tuple[str, ...] = ()
     """Rules only this source feeds (a figure of its own)."""
-    scales: tuple[str, ...] = field(default=())
+    scales: tuple[str, ...] = ()
     """`scale` values only this source gives, beyond PARAM_SCALES."""
     synthetic: bool = False
     needs_commit: bool = False

@@ -3,7 +3,9 @@
 Why one module: every figure must agree on how a metric is named and coloured, on the model-size
 axis, on the SYNTHETIC DATA banner and on how files are written, or readers comparing Fig. 5A
 with the gallery would be misled. Figures are built on `matplotlib.figure.Figure` (no pyplot, so
-no global figure state and no GUI backend); seaborn supplies the theme.
+no global figure state and no GUI backend); the theme is seaborn's whitegrid/paper, frozen
+here as rcParams (`THEME_RC`) so that a figure job does not spend a second importing seaborn
+and scipy.stats for one dictionary (docs/performance.md).
 
 Files are written through a temporary file and `os.replace` with fixed metadata (no creator,
 producer, dates), so a rerun writes the same bytes.
@@ -22,7 +24,6 @@ from typing import Any
 
 import matplotlib
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
@@ -82,9 +83,60 @@ TASK_PALETTE = (
 )
 """Colours for tasks (Fig. 6), where colour means task rather than metric."""
 
+THEME_RC: dict[str, Any] = {
+    "figure.facecolor": "white",
+    "axes.labelcolor": ".15",
+    "xtick.direction": "out",
+    "ytick.direction": "out",
+    "xtick.color": ".15",
+    "ytick.color": ".15",
+    "axes.axisbelow": True,
+    "grid.linestyle": "-",
+    "text.color": ".15",
+    "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "xtick.top": False,
+    "ytick.right": False,
+    "axes.grid": True,
+    "axes.facecolor": "white",
+    "axes.edgecolor": ".8",
+    "grid.color": ".8",
+    "axes.spines.left": True,
+    "axes.spines.bottom": True,
+    "axes.spines.right": True,
+    "axes.spines.top": True,
+    "xtick.bottom": False,
+    "ytick.left": False,
+    "axes.linewidth": 1.0,
+    "grid.linewidth": 0.8,
+    "lines.linewidth": 1.2000000000000002,
+    "lines.markersize": 4.800000000000001,
+    "patch.linewidth": 0.8,
+    "xtick.major.width": 1.0,
+    "ytick.major.width": 1.0,
+    "xtick.minor.width": 0.8,
+    "ytick.minor.width": 0.8,
+    "xtick.major.size": 4.800000000000001,
+    "ytick.major.size": 4.800000000000001,
+    "xtick.minor.size": 3.2,
+    "ytick.minor.size": 3.2,
+    "font.size": 10.560000000000002,
+    "axes.labelsize": 10.560000000000002,
+    "axes.titlesize": 10.560000000000002,
+    "xtick.labelsize": 9.680000000000001,
+    "ytick.labelsize": 9.680000000000001,
+    "legend.fontsize": 9.680000000000001,
+    "legend.title_fontsize": 10.560000000000002,
+}
+"""seaborn 0.13's `axes_style("whitegrid")` and `plotting_context("paper", font_scale=1.1)`, frozen
+(tests/unit/test_figures.py compares them with the installed seaborn). Without seaborn's
+`image.cmap` ("rocket", a colormap only seaborn registers): every image here names its colormap."""
+
 STYLE_RC: dict[str, Any] = {
-    **sns.axes_style("whitegrid"),
-    **sns.plotting_context("paper", font_scale=1.1),
+    **THEME_RC,
     "figure.dpi": 100,
     "savefig.dpi": DPI,
     "pdf.compression": 6,
@@ -92,7 +144,7 @@ STYLE_RC: dict[str, Any] = {
     "axes.titlesize": 10,
     "axes.titleweight": "bold",
 }
-"""rcParams of every figure (seaborn whitegrid/paper + fixed output settings)."""
+"""rcParams of every figure (the frozen seaborn theme + fixed output settings)."""
 
 SAVE_METADATA: dict[str, dict[str, None]] = {
     "pdf": {"Creator": None, "Producer": None, "CreationDate": None},

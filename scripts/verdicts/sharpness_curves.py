@@ -13,7 +13,8 @@ over the `fdr_scope` family (`testable`: every curve with known noise and enough
 `q_sharp`; `sharp` is True (q_sharp <= `fdr`), False, or NA (not tested, or the rise is in a gap
 wider than `min_width_decades` that the ladder cannot resolve), with `sharp_reason`.
 
-Inputs: curves.parquet, emergence.parquet. Output: sharpness.parquet (one row per curve).
+Input: curves.parquet (not emergence.parquet: the ES floor of the `es` statistic is computed from
+the points, so a new screen threshold does not rerun this test). Output: sharpness.parquet (one row per curve).
 Params: sharpness (the config section, keys passed to `sharpness_table` under their config names),
 zero_median_floor (the ES floor of the `es` statistic), label.
 """
@@ -25,7 +26,7 @@ import pandas as pd
 
 from scripts.lib.io import run_rule, write_parquet
 from scripts.lib.progress import progress
-from scripts.lib.stats.emergence import es_floor
+from scripts.lib.stats.emergence import curve_es_floor
 from scripts.lib.stats.sharpness import check_columns, sharpness_table
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,6 @@ logger = logging.getLogger(__name__)
 def run(
     *,
     curves: str,
-    emergence: str,
     table: str,
     sharpness: dict[str, Any],
     zero_median_floor: float,
@@ -43,13 +43,9 @@ def run(
     points = pd.read_parquet(curves)
     check_columns(points, curves)
     points = points.sort_values(["curve_id", "x"], kind="stable").reset_index(drop=True)
-    scored = pd.read_parquet(emergence)
     result = sharpness_table(
         points,
-        pd.Series(
-            es_floor(scored["low"], scored["high"], scored["range"], float(zero_median_floor)),
-            index=scored["curve_id"].to_numpy(),
-        ),
+        curve_es_floor(points, float(zero_median_floor)),
         **sharpness,
         progress=lambda it, total: progress(it, total=total, desc="sharpness test", unit="stack", logger=logger),
     )

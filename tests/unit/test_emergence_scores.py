@@ -8,7 +8,7 @@ import pytest
 
 from scripts.emergence.build_curves import build_curves
 from scripts.lib.curve_schema import POINT_COLUMNS
-from scripts.lib.stats.emergence import curve_statistics, score_curves
+from scripts.lib.stats.emergence import curve_es_floor, curve_statistics, es_floor, score_curves
 
 METRICS = {
     "multiple_choice_grade": {"higher_is_better": True, "low": 0, "high": 1, "name": "MCG"},
@@ -226,3 +226,22 @@ def test_a_direction_stated_by_the_file_orients_an_unknown_metric() -> None:
     assert loss["oriented"].all() and list(loss["y"]) == [-4.0, -3.0, -2.0, -1.5, -1.0]
     mcg = curves[curves["metric"] == "multiple_choice_grade"]  # metrics.yaml wins over the file
     assert not mcg["oriented"].any()
+
+
+def test_es_floor_from_the_points_equals_the_scored_tables() -> None:
+    """sharpness_curves takes the floor from curves.parquet alone; it must be the scored table's floor.
+
+    By hand: the preferred MCG curve has the entry's range [0.25, 1], floor 0.01 x 0.75 = 0.0075;
+    bleu is not in this module's METRICS (unknown: unbounded), so its floor is 0.01 x its own range 40 - 2 = 0.38.
+    """
+    points, _ = curves_of(
+        scores_frame(
+            {"multiple_choice_grade": [0.25, 0.25, 0.26, 0.25, 0.9], "bleu": [2.0, 3.0, 2.5, 10.0, 40.0]},
+            preferred="multiple_choice_grade",
+        )
+    )
+    scored = score_curves(points, zero_median_floor=0.01, emergence_threshold=5, min_effect=0.05)
+    floor = curve_es_floor(points, 0.01)
+    expected = es_floor(scored["low"], scored["high"], scored["range"], 0.01)
+    assert floor.reindex(scored["curve_id"]).to_numpy() == pytest.approx(expected)
+    assert sorted(floor.to_numpy()) == pytest.approx([0.0075, 0.38])

@@ -7,7 +7,6 @@
 rule sharpness_curves:
     input:
         curves=f"results/{RUN}/curves.parquet",
-        emergence=f"results/{RUN}/emergence.parquet",
         lib=lib_inputs("verdicts/sharpness_curves"),
     output:
         table=f"results/{RUN}/sharpness.parquet",

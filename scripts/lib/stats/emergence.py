@@ -204,6 +204,18 @@ def es_floor(low: ArrayLike, high: ArrayLike, value_range: ArrayLike, zero_media
     return zero_median_floor * np.where(bounded, width, np.asarray(value_range, dtype=float))
 
 
+def curve_es_floor(curves: pd.DataFrame, zero_median_floor: float) -> pd.Series:
+    """`es_floor` per curve_id, from the points alone (curve_ranges and each curve's y range).
+
+    The same numbers as es_floor over emergence.parquet's low, high and range, without reading it:
+    a rule that needs only the floor then does not rerun when the screen's threshold changes.
+    """
+    ranges = curve_ranges(curves)
+    y = curves.groupby("curve_id", sort=True)["y"]
+    spread = (y.max() - y.min()).reindex(ranges.index)
+    return pd.Series(es_floor(ranges["low"], ranges["high"], spread, zero_median_floor), index=ranges.index)
+
+
 def effect_ok(effect: np.ndarray, effect_checked: np.ndarray, min_effect: float | np.ndarray) -> np.ndarray:
     """The screen's effect criterion: range >= min_effect x the metric's range (unbounded: not checked)."""
     checked = np.asarray(effect_checked, dtype=bool)

@@ -3,8 +3,9 @@
 docs/statistics.md, "Calibration". Input: figures/calibration.csv (written by calibration_study,
 one row per cell and rate). Outputs: figures/calibration.{formats} (every smooth cell's rate of
 `sharp`, `unpredictable`, `emergent_tested` and the backtest's coverage, one dot per ladder, n and
-phi; crosses fail level + 2 MC SE) and figures/calibration_power.{formats} (the share of jump
-curves flagged, by the position of the jump's gap on each ladder). Params: label.
+phi; crosses fail level + 2 MC SE; open circles: not judged, the rise's onset hidden from the
+smaller models, where unpredictable is the right answer) and figures/calibration_power.{formats}
+(the share of jump curves flagged, by the position of the jump's gap on each ladder). Params: label.
 """
 
 import logging
@@ -37,10 +38,13 @@ def plot_rates(data: pd.DataFrame, *, label: str) -> Figure:
         part = smooth[smooth["rate"] == rate]
         for i, (ladder, cells) in enumerate(part.groupby("ladder", sort=True)):
             y = cells["shape"].map(ys).to_numpy(float) + (i - 1) * 0.2
-            ok = cells["ok"].astype("boolean").fillna(True).to_numpy(bool)
+            ok = cells["ok"].astype("boolean")
+            judged, passed = ok.notna().to_numpy(bool), ok.fillna(False).to_numpy(bool)
             color = LADDER_COLORS.get(str(ladder), "#999999")
-            ax.scatter(cells["value"][ok], y[ok], s=9, color=color, alpha=0.6, label=str(ladder), linewidths=0)
-            ax.scatter(cells["value"][~ok], y[~ok], s=22, color=color, marker="x", linewidths=1)
+            x = cells["value"].to_numpy(float)
+            ax.scatter(x[passed], y[passed], s=9, color=color, alpha=0.6, label=str(ladder), linewidths=0)
+            ax.scatter(x[judged & ~passed], y[judged & ~passed], s=22, color=color, marker="x", linewidths=1)
+            ax.scatter(x[~judged], y[~judged], s=12, facecolors="none", edgecolors=color, linewidths=0.8)
         level = part["level"].dropna()
         if len(level):
             ax.axvline(float(level.iloc[0]), color="#c00000", linestyle="--", linewidth=1)
@@ -50,7 +54,10 @@ def plot_rates(data: pd.DataFrame, *, label: str) -> Figure:
     axes[0].set_yticks(list(ys.values()), shapes, fontsize=7)
     axes[0].set_ylim(len(shapes) - 0.5, -0.5)
     axes[0].legend(fontsize=7, loc="lower right")
-    subtitle = "One dot per ladder, n and phi; x: cell fails rate <= level + 2 Monte-Carlo SE"
+    subtitle = (
+        "One dot per ladder, n and phi; x: cell fails rate <= level + 2 Monte-Carlo SE; "
+        "o: onset hidden from the smaller models, not judged"
+    )
     label_figure(fig, title=TITLE, subtitle=subtitle, data_label=label, synthetic=True)
     return fig
 

@@ -1,4 +1,5 @@
-"""The calibration study (scripts/verdicts/calibration_study.py) and its curves with known truth. SYNTHETIC.
+"""The calibration (scripts/lib/stats/calibration_verdicts.py, scripts/verdicts/calibration_study.py) and its
+curves with known truth. SYNTHETIC.
 
 The generator's shapes are checked against values worked out by hand; the study is run with a
 few curves per cell only to check the table's cells and columns; the pass/fail rule is checked
@@ -9,8 +10,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scripts.lib.stats.calibration_curves import LADDERS, LOW, jump_shapes, sigmoid, simulate, smooth_shapes
-from scripts.verdicts.calibration_study import CELL, rate_table, screen_flags, summary_rows, verdict_table
+from scripts.lib.stats.calibration_curves import (
+    LADDERS,
+    LOW,
+    jump_shapes,
+    onset_hidden,
+    rise_visible,
+    sigmoid,
+    simulate,
+    smooth_shapes,
+)
+from scripts.lib.stats.calibration_verdicts import CELL, screen_flags, screen_inputs, verdict_table
+from scripts.verdicts.calibration_study import REASONS, rate_table, shape_table, summary_rows, with_screen
 
 BIG_G = LADDERS["BIG-G"]
 SWEEP = {"widths": [1.0, 2.0], "centres": [0.0, 1.0]}
@@ -115,7 +126,7 @@ LEVELS = {"sharp": 0.05, "unpredictable": 0.05, "emergent_tested": 0.05}
 
 @pytest.fixture(scope="module")
 def table():
-    curves = verdict_table(CAL, SHARPNESS, BACKTEST, SCREEN)
+    curves = with_screen(verdict_table(CAL, SHARPNESS, BACKTEST), SCREEN)
     return rate_table(curves, levels=LEVELS, coverage_floor=0.9)
 
 
@@ -127,6 +138,7 @@ def test_rate_table_has_every_cell_and_column(table):
         "gap",
         "gap_log10_x",
         "jump_se",
+        "rise_visible",
         "rate",
         "value",
         "curves",
@@ -134,6 +146,7 @@ def test_rate_table_has_every_cell_and_column(table):
         "level",
         "bound",
         "ok",
+        "reason",
     ]
     n_smooth, gaps = 2 + 2 + 2 + 1 + 3 + 1, {"BIG-G": 11, "GPT-3": 7, "PaLM": 2}
     cells = table.drop_duplicates(CELL)
@@ -142,12 +155,16 @@ def test_rate_table_has_every_cell_and_column(table):
     rates = table.groupby("rate").size()
     assert rates["sharp"] == rates["unpredictable"] == rates["emergent_tested"] == len(cells)
     assert rates["coverage"] == int(cells["smooth"].sum())
-    assert table.loc[~table["smooth"], "ok"].isna().all()
+    assert table.loc[~table["smooth"], "ok"].isna().all() and table.loc[~table["smooth"], "rise_visible"].isna().all()
+    # Only unpredictable and coverage go unjudged, and only where the onset is hidden.
+    unjudged = table[table["smooth"] & table["ok"].isna() & table["value"].notna()]
+    assert set(unjudged["rate"]) <= {"unpredictable", "coverage"}
+    assert (~unjudged["rise_visible"].astype(bool)).all() and (unjudged["reason"] == REASONS["hidden"]).all()
     assert ((table["value"].dropna() >= 0) & (table["value"].dropna() <= 1)).all()
 
 
-def hand_curves(flags: list[bool], covered: list[bool] | None = None) -> pd.DataFrame:
-    """One smooth cell of hand-made verdicts."""
+def hand_curves(flags: list[bool], covered: list[bool] | None = None, visible: bool = True) -> pd.DataFrame:
+    """One smooth cell of hand-made verdicts (`visible`: the truth's rise is visible to the smaller models)."""
     return pd.DataFrame(
         {
             "ladder": "BIG-G",
@@ -159,6 +176,8 @@ def hand_curves(flags: list[bool], covered: list[bool] | None = None) -> pd.Data
             "gap": -1,
             "gap_log10_x": np.nan,
             "jump_se": np.nan,
+            "rise_visible": visible,
+            "rise_visible_top": visible,
             "sharp": pd.array(flags, dtype="boolean"),
             "unpredictable": flags,
             "emergent_tested": [False] * len(flags),
@@ -201,10 +220,74 @@ def test_summary_names_the_worst_cell_per_rate():
     assert not summary.loc["sharp", "all_ok"] and summary.loc["emergent_tested", "all_ok"]
 
 
+# Six models; n = 100, phi = 1. Reading SEs: at 0.25 sqrt(0.25 * 0.75 / 100) = 0.0433, at 0.26
+# sqrt(0.26 * 0.74 / 100) = 0.0439, at 0.45 sqrt(0.45 * 0.55 / 100) = 0.0497 (2 SE: 0.0866, 0.0877, 0.0995).
+LATE = np.array([0.25, 0.25, 0.25, 0.25, 0.26, 0.45])
+EARLY = np.array([0.25, 0.25, 0.25, 0.25, 0.45, 0.50])
+
+
+def test_a_late_onset_is_hidden_from_the_smaller_models():
+    # LATE, model 5 from models 0-4: 0.26 - 0.25 = 0.01 < 0.0877 (flat below) and 0.45 - 0.26 = 0.19
+    # >= 0.0995: hidden. Model 4 from 0-3: flat below, but 0.26 - 0.25 = 0.01 < 0.0877: nothing to foresee.
+    assert onset_hidden(LATE, np.array([3, 4]), np.array([4, 5]), n=100, phi=1.0).tolist() == [False, True]
+    assert rise_visible(LATE, n=100, phi=1.0, min_train=4, holdout=1) == (False, False)
+    # n = 10: 2 SE at 0.45 is 2 sqrt(0.2475 / 10) = 0.315 > 0.19, a step the noise hides: visible.
+    assert rise_visible(LATE, n=10, phi=1.0, min_train=4, holdout=1) == (True, True)
+    # phi = 5 widens the 2 SE at 0.45 to 0.0995 sqrt(5) = 0.222 > 0.19: visible too.
+    assert rise_visible(LATE, n=100, phi=5.0, min_train=4, holdout=1) == (True, True)
+
+
+def test_a_rise_that_shows_below_the_model_is_visible():
+    # EARLY: model 4 (0.45, 0.20 above flat models 0-3, >= 0.0995) is a hidden onset, but model 5 is
+    # predicted from models 0-4, whose last stands 0.20 >= 2 SE (0.0995) above the first: visible.
+    assert rise_visible(EARLY, n=100, phi=1.0, min_train=4, holdout=1) == (False, True)
+    # With min_train = 5 only model 5 is predicted: nothing hidden.
+    assert rise_visible(EARLY, n=100, phi=1.0, min_train=5, holdout=1) == (True, True)
+    # holdout = 2: the largest model from models 0-3, flat, and 0.50 - 0.25 = 0.25 >= 2 sqrt(0.25 / 100) = 0.10.
+    assert rise_visible(EARLY, n=100, phi=1.0, min_train=5, holdout=2) == (True, False)
+
+
+def test_hidden_onsets_are_reported_not_judged():
+    # 30 of 100 called unpredictable and 60 covered: a failure where the rise is visible, the right
+    # answer (not judged, `ok` NA, with its reason) where it is hidden; sharp is judged in both.
+    flags = [True] * 30 + [False] * 70
+    covered = [True] * 60 + [False] * 40
+    visible = rate_table(hand_curves(flags, covered), levels=LEVELS, coverage_floor=0.9).set_index("rate")
+    hidden = rate_table(hand_curves(flags, covered, visible=False), levels=LEVELS, coverage_floor=0.9)
+    hidden = hidden.set_index("rate")
+    for rate in ("unpredictable", "coverage"):
+        assert not bool(visible.loc[rate, "ok"]) and pd.isna(visible.loc[rate, "reason"])
+        assert pd.isna(hidden.loc[rate, "ok"]) and hidden.loc[rate, "reason"] == REASONS["hidden"]
+        assert hidden.loc[rate, "value"] == visible.loc[rate, "value"]
+    assert not bool(hidden.loc["sharp", "ok"])
+    summary = summary_rows(pd.concat([visible.reset_index(), hidden.reset_index()])).set_index(["rate", "rise_visible"])
+    assert summary.loc[("unpredictable", False), "cells_judged"] == 0
+    assert pd.isna(summary.loc[("unpredictable", False), "all_ok"])
+    assert summary.loc[("unpredictable", False), "worst"] == pytest.approx(0.3)
+    assert summary.loc[("unpredictable", True), "cells_ok"] == 0 and summary.loc[("sharp", False), "cells_judged"] == 1
+    assert shape_table(hidden.reset_index()).set_index("shape").loc["line", "hidden"] == 1
+
+
+def test_emergent_tested_where_sharp_is_na_names_its_limit():
+    # 20 of 100 emergent_tested, 16 of them with sharp NA (more than half): 0.20 > 0.05 + 2 sqrt(0.2 * 0.8
+    # / 100) = 0.13, the cell fails and keeps it, with its reason; it counts as a limit. 8 of 20: no reason.
+    curves = hand_curves([False] * 100)
+    curves["sharp"] = pd.array([pd.NA] * 16 + [True] * 4 + [False] * 80, dtype="boolean")
+    curves["emergent_tested"] = [True] * 20 + [False] * 80
+    table = rate_table(curves, levels=LEVELS, coverage_floor=0.9)
+    row = table.set_index("rate").loc["emergent_tested"]
+    assert not bool(row["ok"]) and row["reason"] == REASONS["sharp_na"]
+    assert summary_rows(table).set_index("rate").loc["emergent_tested", "cells_limit"] == 1
+    curves["sharp"] = pd.array([pd.NA] * 8 + [True] * 12 + [False] * 80, dtype="boolean")
+    assert pd.isna(
+        rate_table(curves, levels=LEVELS, coverage_floor=0.9).set_index("rate").loc["emergent_tested", "reason"]
+    )
+
+
 def test_screen_is_the_pipelines_mirage_screen():
     # A straight line of 12 points has ES = 11 = n - 1 (not above); flat then +0.45 has a zero median
     # step, ES = inf, and range 0.45 >= 0.05; the same jump of 0.04 is under min_effect.
     line = np.linspace(0.25, 0.75, 12)
     jump = np.r_[np.full(11, 0.25), 0.70]
     small = np.r_[np.full(11, 0.25), 0.29]
-    assert screen_flags(np.stack([line, jump, small]), SCREEN).tolist() == [False, True, False]
+    assert screen_flags(screen_inputs(np.stack([line, jump, small])), SCREEN).tolist() == [False, True, False]

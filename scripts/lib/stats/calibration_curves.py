@@ -17,6 +17,11 @@ Smooth shapes (H0 true: every one rises over at least `min_width` decades):
 
 Jump shapes (H0 false): flat at chance, then `jump_se` total SE (binomial times sqrt(phi)) higher
 from the model after gap g on (every gap, the last included); clipped to [0, 1].
+
+Whether a smooth rise is visible to the models a prediction is fitted on (`onset_hidden`,
+`rise_visible`) is a property of the truth, n and phi only: a smooth curve whose onset lies beyond
+the training models is unpredictable from them by Wei et al.'s definition, so the backtest's
+false-positive rate and coverage are judged only where the rise is visible.
 """
 
 from dataclasses import dataclass
@@ -42,6 +47,9 @@ POWERS_U = (0.5, 2.0, 3.0)
 """Exponents of the power laws in log N (concave, convex, steeply convex)."""
 POWERS_N = (0.2,)
 """Exponents of the power laws in N (most of the rise in the last decades)."""
+VISIBLE_SE = 2.0
+"""A rise shows at a model when its truth stands this many reading SEs above the smallest model's
+(the calibration's smallest jump): below it, the models read as flat."""
 
 
 @dataclass(frozen=True)
@@ -120,3 +128,37 @@ def simulate(p: np.ndarray, *, n: int, phi: float, reps: int, rng: np.random.Gen
     if phi > 1.0:
         y = y + rng.standard_normal(y.shape) * np.sqrt((phi - 1.0) * p * (1.0 - p) / n)
     return np.clip(y, 0.0, 1.0)
+
+
+def reading_se(p: np.ndarray, *, n: int, phi: float) -> np.ndarray:
+    """SD of a reading of the truth p on n examples with phi times the binomial variance (`simulate`)."""
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    return np.sqrt(phi * p * (1.0 - p) / n)
+
+
+def onset_hidden(
+    p: np.ndarray, train_end: np.ndarray, target: np.ndarray, *, n: int, phi: float, visible_se: float = VISIBLE_SE
+) -> np.ndarray:
+    """Per prediction (model `target` from models 0..`train_end`): is the rise's onset hidden from them?
+
+    Hidden when the truth at the last training model stands less than `visible_se` of its reading SE
+    above the smallest model's (the training models read as flat) while the target stands at least
+    `visible_se` of its own reading SE above the last training model: in truth a flat-then-jump of
+    at least that size, which no extrapolation of the smaller models foresees (Wei et al. 2022).
+    """
+    se = reading_se(p, n=n, phi=phi)
+    j, k = np.asarray(train_end), np.asarray(target)
+    return (p[j] - p[0] < visible_se * se[j]) & (p[k] - p[j] >= visible_se * se[k])
+
+
+def rise_visible(p: np.ndarray, *, n: int, phi: float, min_train: int, holdout: int) -> tuple[bool, bool]:
+    """Is the rise visible (no hidden onset) to the backtest's predictions: (every model, the largest)?
+
+    Every model k >= min_train is predicted from models 0..k-1 (`unpredictable`, family-wise); the
+    largest from models 0..n-1-holdout (the bound whose coverage is measured). True where nothing
+    is predicted.
+    """
+    k = np.arange(min_train, len(p))
+    every = not onset_hidden(p, k - 1, k, n=n, phi=phi).any()
+    largest = len(p) - holdout < 1 or not bool(onset_hidden(p, len(p) - 1 - holdout, len(p) - 1, n=n, phi=phi))
+    return every, largest

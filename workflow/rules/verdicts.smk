@@ -123,8 +123,40 @@ rule figure_verdicts:
         "../../scripts/verdicts/figure_verdicts.py"
 
 
+rule calibration_verdicts:
+    input:
+        lib=lib_inputs("verdicts/calibration_verdicts"),
+    output:
+        table=f"results/{RUN}/calibration/verdicts.parquet",
+    log:
+        f"results/{RUN}/logs/calibration_verdicts.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/calibration_verdicts.tsv"
+    conda:
+        "../../environment.yml"
+    threads: 2
+    params:
+        calibration=settings(
+            "calibration",
+            "reps",
+            "draws",
+            "seed",
+            "n_examples",
+            "phi",
+            "widths",
+            "centres",
+            "jumps_se",
+        ),
+        sharpness=settings("sharpness"),
+        backtest=settings("backtest"),
+        label=CALIBRATION_LABEL,
+    script:
+        "../../scripts/verdicts/calibration_verdicts.py"
+
+
 rule calibration_study:
     input:
+        verdicts=rules.calibration_verdicts.output.table,
         lib=lib_inputs("verdicts/calibration_study"),
     output:
         table_csv=report(
@@ -145,11 +177,12 @@ rule calibration_study:
         f"results/{RUN}/benchmarks/calibration_study.tsv"
     conda:
         "../../environment.yml"
-    threads: 2
     params:
-        calibration=config["calibration"],
-        sharpness=settings("sharpness"),
-        backtest=settings("backtest"),
+        calibration=settings(
+            "calibration", "n_examples", "phi", "reps", "coverage_floor"
+        ),
+        sharpness=settings("sharpness", "fdr"),
+        backtest=settings("backtest", "alpha"),
         screen={key: config[key] for key in ("min_effect", "emergence_threshold")},
         label=CALIBRATION_LABEL,
     script:

@@ -5,6 +5,10 @@ tables/annotated_missing.csv, manifest.csv (n_files), scores.parquet (families a
 data), emergence.parquet (the screen's settings, recorded as applied). Output: summary.json.
 Params: synthetic, source, commit, run, data_label, triplet_rule.
 
+summary.json keeps counts and sentences: the headline files it merges may carry per-row tables for
+their own readers (curve_verdicts' `emergent_curves`, one record per curve, and `by_metric`, one row
+per metric), and those rows stay in verdicts.csv and tables/verdicts_by_metric.csv (TABLE_KEYS).
+
 Nothing here is typed in: the headline strings are formatted from the computed numbers. Every count
 of "emergent" curves or triplets here is the possible emergence (Mirage screen) (ES > threshold and
 range >= min_effect), and the headline sentences say so; the tested verdicts are in docs/statistics.md.
@@ -23,6 +27,9 @@ from scripts.lib.stats.emergence import SETTING_COLUMNS, screen_setting
 from scripts.lib.stats.tally import combined_share
 
 logger = logging.getLogger(__name__)
+
+TABLE_KEYS = {"verdicts": ("emergent_curves", "by_metric")}
+"""Per merged headline file, the keys that are tables (a row per curve or metric), left to their CSVs."""
 
 
 def _pct(share: float) -> str:
@@ -94,6 +101,12 @@ def summarise(
     return {key: json_safe(value) if not isinstance(value, list) else value for key, value in out.items()}
 
 
+def headline_part(part: str, head: dict[str, Any]) -> dict[str, Any]:
+    """A merged headline file without its data label (the run's is on top) and without its tables."""
+    dropped = {"data_label", *TABLE_KEYS.get(part, ())}
+    return {key: value for key, value in head.items() if key not in dropped}
+
+
 def run(
     *,
     preferred: str,
@@ -139,13 +152,13 @@ def run(
         },
         **numbers,
         # docs/design.md §9.1-§9.5 (null model, bootstrap, threshold sweep, human agreement, toy model) and §9.6
-        # (vision models) write their own headline files from their tables; merged here whole.
-        "beyond": {k: v for k, v in read_json(beyond).items() if k != "data_label"},
+        # (vision models) write their own headline files from their tables; merged here (headline_part).
+        "beyond": headline_part("beyond", read_json(beyond)),
         "vision": read_json(vision)["vision"],
         # The tested verdicts (sharp against noise, unpredictable from smaller models) and the
         # same-outputs metric pairs, each from its own rule's headline file.
-        "verdicts": {k: v for k, v in read_json(verdicts).items() if k != "data_label"},
-        "metric_pairs": {k: v for k, v in read_json(metric_pairs).items() if k != "data_label"},
+        "verdicts": headline_part("verdicts", read_json(verdicts)),
+        "metric_pairs": headline_part("metric_pairs", read_json(metric_pairs)),
     }
     write_json(summary, data)
     logger.info("%s; %s", numbers["headline_preferred_metrics"], numbers["headline_annotated_share"])

@@ -1,7 +1,9 @@
 """Tests of scripts/report/summary.py: summary.json agrees with the tally tables it is read from."""
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -88,7 +90,19 @@ def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> N
     beyond.write_text(json.dumps({"data_label": LABEL, "n_screened_with_trend": 1}))
     vision.write_text(json.dumps({"vision": {"classifier": {"es": 3.0}}}))
     verdicts, pairs = tmp_path / "verdicts.json", tmp_path / "pairs.json"
-    verdicts.write_text(json.dumps({"data_label": LABEL, "headline_sharp": "1 of 2 screened curves are sharp"}))
+    # curve_verdicts' headline file carries a record per emergent curve and a row per metric: tables, not summary.
+    curve = {"family": "F", "task": "a", "metric": MCG, "emergence_verdict": "emergent under the continuous metric too"}
+    verdicts.write_text(
+        json.dumps(
+            {
+                "data_label": LABEL,
+                "headline_sharp": "1 of 2 screened curves are sharp",
+                "screened": 2,
+                "emergent_curves": [curve, curve],
+                "by_metric": {MCG: {"curves": 2, "screen": 2}},
+            }
+        )
+    )
     pairs.write_text(json.dumps({"level": 0.95, "sources": {}, "headlines": ["no pair"]}))
     summary.run(
         beyond=str(beyond),
@@ -147,6 +161,21 @@ def test_summary_agrees_with_tables(tables: dict[str, str], tmp_path: Path) -> N
     # The docs/design.md §9 and vision headline files are merged whole (the beyond label is not repeated).
     assert data["beyond"] == {"n_screened_with_trend": 1}
     assert data["vision"] == {"classifier": {"es": 3.0}}
-    assert data["verdicts"] == {"headline_sharp": "1 of 2 screened curves are sharp"}
+    assert data["verdicts"] == {"headline_sharp": "1 of 2 screened curves are sharp", "screened": 2}
     assert data["metric_pairs"] == {"level": 0.95, "sources": {}, "headlines": ["no pair"]}
     assert data["annotated_cases_total"] == data["annotated_cases_found"] + data["annotated_cases_missing"] == 5
+    assert not list(_records(data)), "summary.json keeps counts and sentences; rows belong in the tables"
+
+
+def _records(value: Any, path: str = "") -> Iterator[str]:
+    """The dotted path of every list in `value` that holds mappings (a table's rows)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _records(item, f"{path}.{key}")
+    elif isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        yield path
+
+
+def test_records_finds_a_list_of_rows() -> None:
+    # The guard above can fail: a row list two levels down is found, lists of names are not.
+    assert list(_records({"a": {"rows": [{"x": 1}]}, "names": ["mcg", "esm"]})) == [".a.rows"]

@@ -40,7 +40,7 @@ def plot_trend(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, la
     criterion = threshold_text(first["emergence_threshold"], float(first["min_effect"]))
     scopes = [s for s in NULL_SCOPES if (rows["scope"] == s).any()]
     heights = [max(2, (rows["scope"] == s).sum()) for s in scopes]
-    fig = new_figure(7.5, 1.6 + 0.32 * sum(heights))
+    fig = new_figure(9.5, 1.6 + 0.32 * sum(heights))  # 2 in. for the legend right of the panels
     axes = fig.subplots(len(scopes), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
     for ax, scope in zip(axes, scopes, strict=True):
         part = rows[rows["scope"] == scope].reset_index(drop=True)
@@ -82,7 +82,8 @@ def plot_trend(data: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]], *, la
         )
         ax.set_xlabel("curves passing the Mirage screen")
         ax.grid(axis="y", visible=False)
-    axes[0].legend(loc="lower right", fontsize=7, frameon=True)
+    # Right of the first panel, outside the axes: inside, it hid a metric's point wherever the counts fell.
+    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     label_figure(
         fig,
         title=TITLE,

@@ -6,6 +6,10 @@ Params: annotations (the annotation file, named in the title), data_label, synth
 
 The annotation source gives no metric; each task gets its BIG-bench preferred metric (tally_metrics
 says how). Annotated tasks the data lacks are counted in the subtitle, not dropped silently.
+When no annotated task has scores in the data (lm-eval runs: the harness's tasks are not BIG-bench
+tasks), every bar would come from BIG-bench's task metadata alone, the same on any such run, under
+a "Data:" line naming data they do not come from; the figure then says so in one line and plots
+nothing (the metadata counts stay in tables/annotated_by_metric.csv and annotated_missing.csv).
 """
 
 import logging
@@ -42,6 +46,16 @@ def fig5b_data(annotated: pd.DataFrame, facts: Mapping[str, Mapping[str, Any]]) 
     return out[BAR_COLUMNS].reset_index(drop=True)
 
 
+def cases_with_scores(bars: pd.DataFrame, n_from_metadata: int) -> int:
+    """Annotated cases counted because their task has scores in the data (the rest came from task metadata)."""
+    return int(bars["annotated_cases"].sum()) - n_from_metadata
+
+
+def no_scores_message(n_cases: int) -> str:
+    """The one line shown instead of bars when no annotated case has scores in the data."""
+    return f"None of the {n_cases} annotated cases has scores in this data."
+
+
 def plot_fig5b(
     bars: pd.DataFrame,
     facts: Mapping[str, Mapping[str, Any]],
@@ -53,8 +67,7 @@ def plot_fig5b(
     synthetic: bool,
 ) -> Figure:
     """Horizontal bars of annotated (task, model family) cases per preferred metric."""
-    counted = int(bars["annotated_cases"].sum()) if not bars.empty else 0
-    in_data = counted - n_from_metadata
+    in_data = cases_with_scores(bars, n_from_metadata)
     not_counted = n_missing - n_from_metadata
     subtitle = (
         f"Annotations: {source} · {in_data + n_missing} annotated cases: {in_data} with scores in the data"
@@ -63,14 +76,8 @@ def plot_fig5b(
         + (" (tables/annotated_missing.csv)" if n_missing else "")
         + f" · {len(bars)} preferred metrics"
     )
-    if bars.empty:
-        fig = message_figure(
-            "None of the annotated tasks has a preferred metric in the data.",
-            title=TITLE,
-            data_label=data_label,
-            synthetic=synthetic,
-        )
-        return fig
+    if in_data == 0:
+        return message_figure(no_scores_message(n_missing), title=TITLE, data_label=data_label, synthetic=synthetic)
     fig = new_figure(7.0, 1.6 + 0.35 * len(bars))
     ax = fig.add_subplot()
     metric_bars(
@@ -98,10 +105,13 @@ def run(
     synthetic: bool,
 ) -> None:
     facts = load_metric_facts(metrics)
-    bars = fig5b_data(read_csv(annotated), facts)
     missing_table = read_csv(missing)
     n_missing = len(missing_table)
     n_from_metadata = int(missing_table["counted_by_metadata"].sum()) if n_missing else 0
+    bars = fig5b_data(read_csv(annotated), facts)
+    drawn = cases_with_scores(bars, n_from_metadata) > 0
+    if not drawn:
+        logger.info("no annotated case has scores in the data (%d by task metadata alone): not drawn", n_from_metadata)
     with figure_style():
         fig = plot_fig5b(
             bars,
@@ -113,7 +123,7 @@ def run(
             synthetic=synthetic,
         )
         save_figure(fig, figure)
-    write_csv(bars, data, label=data_label)
+    write_csv(bars if drawn else bars.iloc[:0], data, label=data_label)  # the CSV holds what is plotted
     logger.info(
         "%d preferred metrics, %d annotated cases, %d missing", len(bars), bars["annotated_cases"].sum(), n_missing
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from scripts.beyond.figure_trend import plot_trend
 from scripts.figures import figure_fig5a, figure_fig5b, figure_fig5c, figure_fig6, figure_gallery
 from scripts.lib.io import load_metric_facts, read_csv, write_csv
 from scripts.lib.present.plot_style import METRIC_PALETTE, SYNTHETIC_BANNER, figure_style, format_params, metric_color
@@ -226,6 +227,66 @@ def test_figure_is_byte_identical_on_rerun(name: str, inputs: dict[str, str], tm
     assert first[2].startswith(b"# SYNTHETIC DATA (test)\n")
     assert not read_csv(data).empty
     assert not list((tmp_path / "out").glob(".*.tmp"))  # atomic writes leave no temporaries
+
+
+def test_fig5b_without_scored_annotations_says_so_in_one_line(tmp_path: Path) -> None:
+    # An lm-eval run: 3 annotated cases, all placed under MCG by BIG-bench task metadata, none scored in the data.
+    annotated = pd.DataFrame({"metric": [MCG], "annotated_cases": [3], "annotated_tasks": [3], "share": [1.0]})
+    missing = pd.DataFrame(
+        {"task": ["x", "y", "z"], "model_family": ["PaLM"] * 3, "reason": ["not in data"] * 3},
+    ).assign(counted_by_metadata=True)
+    paths = {"annotated": tmp_path / "annotated.csv", "missing": tmp_path / "missing.csv"}
+    write_csv(annotated, paths["annotated"], label="real")
+    write_csv(missing, paths["missing"], label="real")
+    data = tmp_path / "fig5b.csv"
+    figure_fig5b.run(
+        annotated=str(paths["annotated"]),
+        missing=str(paths["missing"]),
+        metrics=str(ROOT / "config" / "metrics.yaml"),
+        figure=[str(tmp_path / "fig5b.png")],
+        data=str(data),
+        annotations="config/annotations/wei.csv",
+        data_label="real",
+        synthetic=False,
+    )
+    assert read_csv(data).empty  # nothing plotted, nothing in the CSV
+    bars = figure_fig5b.fig5b_data(annotated, FACTS)
+    with figure_style():
+        fig = figure_fig5b.plot_fig5b(
+            bars, FACTS, n_missing=3, n_from_metadata=3, source="wei.csv", data_label="real", synthetic=False
+        )
+    (ax,) = fig.axes
+    assert not ax.patches  # no bars
+    assert [t.get_text() for t in ax.texts] == ["None of the 3 annotated cases has scores in this data."]
+
+
+def test_trend_legend_hides_no_point() -> None:
+    # The excerpt's counts: MCG screened 18 at the right edge, where a legend inside the panel used to sit.
+    rows = [
+        ("multiple_choice_grade", 18, 3.0, 0, 6, 9),
+        ("exact_str_match", 6, 2.8, 1, 4, 1),
+        ("(total)", 24, 5.8, 3, 9, 10),
+    ]
+    data = pd.DataFrame(
+        [(scope, *row) for scope in ("preferred", "all") for row in rows],
+        columns=[
+            "scope",
+            "metric",
+            "observed_emergent",
+            "expected_emergent",
+            "null_ci_low",
+            "null_ci_high",
+            "emergent_surviving_fdr",
+        ],
+    ).assign(
+        name=lambda d: d["metric"], permutations=1000, level=0.95, fdr=0.05, emergence_threshold="auto", min_effect=0.05
+    )
+    with figure_style():
+        fig = plot_trend(data, FACTS, label="real", synthetic=False)
+        fig.canvas.draw()
+    (legend,) = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    box = legend.get_window_extent()
+    assert not any(box.overlaps(ax.get_window_extent()) for ax in fig.axes)  # outside every panel
 
 
 def test_fig5a_data_orders_metrics_and_keeps_preferred(emergence: pd.DataFrame) -> None:

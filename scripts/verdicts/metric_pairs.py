@@ -19,6 +19,17 @@ cells sharp only (b), continuous only (c), both, neither, and gives:
   is the exact McNemar test; cf. Obuchowski 1998 for the clustered McNemar);
 - `p_holm`: Holm's correction over every p-value the table reports (both flags, all rows).
 
+The screen is compared only where its range rule was checked under both metrics (`effect_checked`
+in emergence.parquet). For an unbounded metric (edit distance, log-likelihood, perplexity: a null
+`low` or `high` in config/metrics.yaml) the screen skips that rule, so a curve passes on ES alone (an
+edit distance falling by 0.2 characters): it fires far more often than under the bounded sharp
+metric it is paired with, by construction. On on-emergence that made edit distance fire in 24 of
+38 cases, and the pooled row read "continuous only 10, sharp only 3" (sharp share 0.23) while both
+BERTScore rows read 0.9 and 1: the reversal was the screen's, not the metrics'. Such a pair's
+screen flags are NA (`*_fires`), its screen cells empty, and the pooled screen flag of a case is
+read from its comparable pairs only (NA when it has none). The tested flags (noise and backtest,
+scale-free) are kept for every pair, so the screen cells of a row can sum to fewer than n_cases.
+
 Inputs: emergence, scores, metrics, optionally verdicts. Outputs: tables/metric_pairs.{csv,tex},
 tables/metric_pairs_cases.csv (every case and pair with its flags), metric_pairs_summary.json
 (one headline sentence per source, merged into summary.json by rule summary). Params: source, label.
@@ -56,6 +67,12 @@ TABLE_COLUMNS = [
     "p_holm",
 ]
 TESTED_COLUMNS = [f"tested_{c}" for c in CELLS] + ["tested_sharp_share", "tested_p_cluster", "tested_p_holm"]
+SCREEN_FLAGS = ["sharp_fires", "continuous_fires"]
+TESTED_FLAGS = ["sharp_tested", "continuous_tested"]
+SCREEN_NOT_COMPARED = (
+    "the Mirage screen is not compared (no case pairs the sharp metric with a continuous metric whose range the "
+    "screen checks: an unbounded metric passes it on ES alone)"
+)
 CASE_COLUMNS = [
     "source",
     *CASE_KEYS,
@@ -115,7 +132,9 @@ def metric_cases(
     With `verdicts`: `tested` = unpredictable and not resolved as smooth (the screen left out), and
     curves that copy an earlier one (`duplicate_of`) are left out.
     """
-    curves = _keyed(emergence)[[*EMERGENCE_KEYS, "emergent", "source"]]
+    curves = _keyed(emergence)[[*EMERGENCE_KEYS, "emergent", "effect_checked", "source"]]
+    # The screen as applied only where its range rule ran (see the module docstring): NA otherwise.
+    curves["emergent"] = curves["emergent"].astype("boolean").where(curves["effect_checked"].astype(bool))
     curves["tested"] = False
     if verdicts is not None:
         v = _keyed(verdicts).reindex(columns=[*EMERGENCE_KEYS, "sharp", "unpredictable", "duplicate_of"])
@@ -134,18 +153,17 @@ def metric_cases(
             **{k: pairs[k] for k in keys},
             "sharp_metric": pairs["metric_s"],
             "continuous_metric": pairs["metric_c"],
-            "sharp_fires": pairs["emergent_s"].astype(bool),
-            "continuous_fires": pairs["emergent_c"].astype(bool),
             "sharp_tested": pairs["tested_s"].astype(bool),
             "continuous_tested": pairs["tested_c"].astype(bool),
         }
     )
-    pooled = (
-        per_pair.groupby(keys, sort=True)[["sharp_fires", "continuous_fires", "sharp_tested", "continuous_tested"]]
-        .any()
-        .reset_index()
-        .assign(sharp_metric=POOLED, continuous_metric=POOLED)
-    )
+    comparable = pairs["emergent_s"].notna() & pairs["emergent_c"].notna()
+    for flag, column in zip(SCREEN_FLAGS, ["emergent_s", "emergent_c"], strict=True):
+        per_pair[flag] = pairs[column].where(comparable)
+    grouped = per_pair.groupby(keys, sort=True)
+    pooled = grouped[[*SCREEN_FLAGS, *TESTED_FLAGS]].any()  # NA skipped: the screen over comparable pairs
+    pooled[SCREEN_FLAGS] = pooled[SCREEN_FLAGS].astype("boolean").where(grouped["sharp_fires"].count() > 0)
+    pooled = pooled.reset_index().assign(sharp_metric=POOLED, continuous_metric=POOLED)
     out = pd.concat([per_pair, pooled], ignore_index=True)
     out["subtask"] = out["subtask"].replace("", None)
     out["shots"] = out["shots"].astype("Int64").mask(out["shots"] < 0)
@@ -155,7 +173,13 @@ def metric_cases(
 
 
 def cell_test(group: pd.DataFrame, sharp: str, cont: str) -> dict[str, Any]:
-    """The four cells of the paired 2x2 table, the sharp share and the test clustered by task."""
+    """The four cells of the paired 2x2 table, the sharp share and the test clustered by task.
+
+    Over the cases where both flags are known; with none, every cell and the test are NaN.
+    """
+    group = group[group[sharp].notna() & group[cont].notna()]
+    if group.empty:
+        return dict.fromkeys([*CELLS, "sharp_share", "p_cluster"], float("nan"))
     s, c = group[sharp].astype(bool), group[cont].astype(bool)
     per_task = pd.DataFrame({"b": s & ~c, "c": ~s & c}).groupby(group[CLUSTER].to_numpy()).sum()
     b, cc = int(per_task["b"].sum()), int(per_task["c"].sum())
@@ -186,6 +210,8 @@ def pair_table(cases: pd.DataFrame, *, with_verdicts: bool) -> pd.DataFrame:
         rows.append(row)
     columns = TABLE_COLUMNS + (TESTED_COLUMNS if with_verdicts else [])
     table = pd.DataFrame(rows, columns=columns)
+    counts = [c for c in columns if c.removeprefix("tested_") in CELLS]
+    table[counts] = table[counts].astype("Int64")  # NA: the screen not compared
     p_columns = ["p_cluster", "tested_p_cluster"] if with_verdicts else ["p_cluster"]
     adjusted = holm(table[p_columns].to_numpy(float).ravel()).reshape(len(table), len(p_columns))
     for i, col in enumerate(p_columns):
@@ -220,7 +246,7 @@ def headline(row: Mapping[str, Any]) -> str:
     parts = []
     if "tested_p_cluster" in row and pd.notna(row["tested_p_cluster"]):
         parts.append(_cells_sentence(row, "tested_", "emergence by the tests (unpredictable, not resolved as smooth)"))
-    parts.append(_cells_sentence(row, "", "the Mirage screen"))
+    parts.append(_cells_sentence(row, "", "the Mirage screen") if pd.notna(row["p_cluster"]) else SCREEN_NOT_COMPARED)
     return head + "; ".join(parts) + "."
 
 
@@ -228,7 +254,9 @@ def summary(table: pd.DataFrame) -> dict[str, Any]:
     """Per source: the pooled counts, tests and headline sentence."""
     out: dict[str, Any] = {"cluster": CLUSTER, "correction": "holm", "sources": {}}
     for row in table[table["sharp_metric"] == POOLED].to_dict("records"):
-        out["sources"][row["source"]] = {k: json_safe(v) for k, v in row.items() if k not in TABLE_COLUMNS[:3]}
+        out["sources"][row["source"]] = {
+            k: None if pd.isna(v) else json_safe(v) for k, v in row.items() if k not in TABLE_COLUMNS[:3]
+        }
         out["sources"][row["source"]]["headline"] = headline(row)
     out["headlines"] = [v["headline"] for v in out["sources"].values()]
     if not out["headlines"]:

@@ -15,7 +15,16 @@ import pytest
 from scipy.stats import binomtest
 
 from scripts.lib.sources.extracts.curves import with_source
-from scripts.verdicts.metric_pairs import POOLED, cluster_sign_test, holm, metric_cases, pair_table, run, summary
+from scripts.verdicts.metric_pairs import (
+    POOLED,
+    SCREEN_NOT_COMPARED,
+    cluster_sign_test,
+    holm,
+    metric_cases,
+    pair_table,
+    run,
+    summary,
+)
 from tests.helpers.extracts_testing import FACTS
 
 
@@ -62,7 +71,7 @@ def emergence_rows():
         ("B", "t9", "exact_str_match", True),  # no continuous curve: not a case
     ]
     frame = pd.DataFrame(rows, columns=["family", "task", "metric", "emergent"])
-    return frame.assign(subtask=None, shots=pd.array([3] * len(frame), dtype="Int64"))
+    return frame.assign(subtask=None, shots=pd.array([3] * len(frame), dtype="Int64"), effect_checked=True)
 
 
 def test_pair_table_counts_the_four_cells():
@@ -76,6 +85,53 @@ def test_pair_table_counts_the_four_cells():
     assert pooled.p_cluster == 1.0 and pooled.sharp_share == 1.0 and pooled.p_holm == 1.0
     assert table.loc[("x", "multiple_choice_grade"), "continuous_metric"] == "calibration_multiple_choice_brier_score"
     assert "t9" not in set(cases.task)
+
+
+def with_edit_distance() -> pd.DataFrame:
+    """emergence_rows plus an unbounded continuous metric that passes the screen in every case (range rule skipped),
+    and a case (C, t3) whose only continuous metric is that one."""
+    em = emergence_rows()
+    unbounded = em[em["metric"] == "multiple_choice_grade"].assign(metric="edit_distance", emergent=True)
+    lone = em.iloc[[0, 0]].assign(family="C", task="t3", metric=["multiple_choice_grade", "edit_distance"])
+    rows = pd.concat([em, unbounded, lone.assign(emergent=[False, True])], ignore_index=True)
+    return rows.assign(effect_checked=rows["metric"] != "edit_distance")
+
+
+def test_an_unbounded_metric_is_left_out_of_the_screen_comparison_not_the_tests():
+    em = with_edit_distance()
+    verdicts = em.assign(
+        sharp=pd.array([pd.NA] * len(em), dtype="boolean"),
+        unpredictable=(em["metric"] == "edit_distance") & (em["task"] == "t3"),  # C t3: tested under edit distance
+        duplicate_of=pd.array([pd.NA] * len(em), dtype="Int64"),
+    )
+    scored = with_source(em, em.assign(extract="x"))
+    cases = metric_cases(scored, FACTS, verdicts)
+    table = pair_table(cases, with_verdicts=True).set_index("continuous_metric")
+    # MCG vs edit distance, 4 cases (A t1, A t2, B t1, C t3): no screen cell, no screen test; the tests count all.
+    ed = table.loc["edit_distance"]
+    assert ed.n_cases == 4 and all(pd.isna(ed[c]) for c in ["sharp_only", "both", "sharp_share", "p_cluster", "p_holm"])
+    assert (ed.tested_sharp_only, ed.tested_continuous_only, ed.tested_neither) == (0, 1, 3)
+    # Pooled: the screen from the Brier pairs only, as in test_pair_table_counts_the_four_cells (1, 0, 1, 1);
+    # C t3 has no comparable pair, so its screen is NA and the screen cells sum to 3 of the 4 cases.
+    # Counted under edit distance the cells were sharp only 0, continuous only 2 (B t1, C t3), both 2: reversed.
+    pooled = table.loc[POOLED]
+    assert pooled.n_cases == 4
+    assert (pooled.sharp_only, pooled.continuous_only, pooled.both, pooled.neither) == (1, 0, 1, 1)
+    assert (pooled.tested_continuous_only, pooled.tested_neither) == (1, 3)
+    lone = cases[(cases["task"] == "t3") & (cases["sharp_metric"] == POOLED)].iloc[0]
+    assert pd.isna(lone.sharp_fires) and pd.isna(lone.continuous_fires) and lone.continuous_tested
+
+
+def test_a_source_with_only_unbounded_partners_says_the_screen_is_not_compared():
+    em = with_edit_distance()
+    em = em[em["task"] == "t3"]
+    out = summary(pair_table(metric_cases(with_source(em, em.assign(extract="x")), FACTS), with_verdicts=False))
+    assert out["headlines"] == [
+        "x: of 1 (family, task, shots) cases in 1 tasks scored under a sharp and a continuous metric, "
+        + SCREEN_NOT_COMPARED
+        + "."
+    ]
+    assert out["sources"]["x"]["sharp_only"] is None and out["sources"]["x"]["n_cases"] == 1
 
 
 def test_tested_cells_read_the_tests_not_the_screen_and_skip_copies():
@@ -102,7 +158,8 @@ def test_cases_are_clustered_by_task():
     for task, shots in itertools.product([f"t{i}" for i in range(6)], [0, 3]):
         fires = task != "t5"
         rows += [("F", task, shots, "multiple_choice_grade", fires), ("F", task, shots, "brier_score", False)]
-    em = pd.DataFrame(rows, columns=["family", "task", "shots", "metric", "emergent"]).assign(subtask=None)
+    em = pd.DataFrame(rows, columns=["family", "task", "shots", "metric", "emergent"])
+    em = em.assign(subtask=None, effect_checked=True)
     em["shots"] = em["shots"].astype("Int64")
     table = pair_table(metric_cases(with_source(em, em.assign(extract="x")), FACTS), with_verdicts=False)
     pooled = table.set_index("sharp_metric").loc[POOLED]

@@ -19,7 +19,9 @@ Mapping:
 - metrics (config/metrics.yaml): `exact_match_accuracy` (sharp, as named there);
   `bert_score_accuracy` -> bertscore_accuracy (the option closest in BERTScore counts as the answer:
   sharp); `single_bert_score` -> bertscore (BERTScore of output vs target: continuous);
-  `edit_distance` -> edit_distance (characters, lower is better, continuous).
+  `edit_distance` -> edit_distance (characters, lower is better, continuous; unbounded, since an output
+  can be any length and the file gives no target lengths to normalise by, so the screen's range rule
+  skips it and rule metric_pairs compares the screen only against BERTScore).
 - n_examples: `number_of_data` (the examples the runs scored).
 - families and sizes (MODELS, each cited): no family has 4 sizes, so the decoder-only GPT-2 ->
   GPT-J -> GPT-3 ladder (gpt2, gpt2-xl, gpt-j-6b, davinci) is one pooled family, named as such;

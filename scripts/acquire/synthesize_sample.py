@@ -134,6 +134,7 @@ RANGES = {
     "rougeLsum": (0.0, 100.0),
     "sequence_f1": (0.0, 100.0),
     "numeric_match_with_0_1_relative_error": (0.0, 1.0),
+    "macro_f1": (0.0, 1.0),
     "custom_score": (0.0, 1.0),
     "normalized_aggregate_score": (0.0, 100.0),
 }
@@ -265,7 +266,11 @@ def metric_values(plan: TaskPlan, loss: float, n: int, rng: np.random.Generator)
         "solved_fraction": proportion(p ** (ell + 2)),
     }
     for name in plan.metrics:
-        values.setdefault(name, smooth(100 * p, 100 * (p_hi - p_lo), 0, 100))
+        # A preferred metric with no formula above (macro_f1 of social_support, bleurt) rises on its range as
+        # BIG-bench writes it (RANGES, else [0, 1]), e.g. macro_f1 on [0, 1] like its multiple-choice twin.
+        # One draw per metric either way, so the other values keep their random stream.
+        low, high = RANGES.get(name, (0.0, 1.0))
+        values.setdefault(name, smooth(low + (high - low) * p, (high - low) * (p_hi - p_lo), low, high))
     return {name: values[name] for name in plan.metrics}
 
 

@@ -3,10 +3,13 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from scripts.acquire.synthesize_sample import run
+from scripts.acquire.synthesize_sample import metric_values, plan_task, preferred_range, run
+from scripts.lib.ladders import BIG_G
 from scripts.lib.sources.manifest import build_manifest, find_results_files
 from scripts.parse.parse_scores import parse_files
 
@@ -74,3 +77,31 @@ def test_every_upstream_quirk_is_present(snapshot):
     assert (shots_per_task < 4).any(), "tasks with only some shot counts"
     per_family_metric = scores.groupby(["task", "metric"])["family"].nunique()
     assert (per_family_metric < scores["family"].nunique()).any(), "metrics missing for some models"
+
+
+@pytest.mark.parametrize(
+    "preferred",
+    [
+        "macro_f1",
+        "bleurt",
+        "exact_str_match",
+        "rougeLsum",
+        "numeric_match_with_0_1_relative_error",
+        "multiple_choice_grade",
+    ],
+)
+def test_every_value_lies_on_its_metric_range_as_metrics_yaml_states(preferred):
+    # Real BIG-bench writes macro_f1 on [0, 1] (docs/bigbench-format.md §4, config/metrics.yaml); a generation
+    # task preferring it (social_support, full scale only) was written on 0-100 with high_score 1.
+    meta = pd.DataFrame({"task": ["t"], "subtask": [""], "preferred_score": [preferred], "n_examples": [200]})
+    plan = plan_task("t", meta, scale="small", seed=7)
+    facts = yaml.safe_load((ROOT / "config" / "metrics.yaml").read_text())
+    rng = np.random.default_rng(0)
+    losses = plan.loss_1b * (np.array([size for _, size in BIG_G]) / 1e9) ** plan.alpha
+    values = pd.DataFrame([metric_values(plan, loss, plan.n_examples, rng) for loss in losses])
+    for metric in values.columns.intersection(list(facts)):
+        low, high = facts[metric]["low"], facts[metric]["high"]
+        assert low is None or values[metric].min() >= low, metric
+        assert high is None or values[metric].max() <= high, metric
+    if facts[preferred]["high"] is not None:  # the entry's high_score is the metric's own top
+        assert preferred_range(plan)[1] == facts[preferred]["high"]

@@ -14,7 +14,8 @@ ES > n - 1 and range >= min_effect, unchanged) with the sharpness test and the b
   where the sharp metric sits at chance, a map cannot foresee the threshold Mirage describes, so
   the class rests on the continuous curve's own tests.
 
-Inputs: emergence.parquet, sharpness.parquet, backtest.parquet, curves.parquet, metrics.yaml.
+Inputs: emergence.parquet, sharpness.parquet, backtest.parquet, nonmonotone.parquet (its columns are
+copied beside the verdict, docs/nonmonotone.md), curves.parquet, metrics.yaml.
 Outputs: verdicts.parquet, verdicts.csv, tables/verdicts_by_metric.{csv,tex},
 figures/verdicts_by_metric.csv, verdicts_summary.json. Params: sharpness (fdr, fdr_scope,
 min_width_decades, residual_min_df) and backtest (alpha, holdout), by their config names; label.
@@ -78,16 +79,23 @@ COUNT_COLUMNS = [
     "emergent_tested",
     *CLASS_SLUGS.values(),
 ]
+NONMONOTONE_COLUMNS = ["p_nonmonotone", "nonmonotone", "nonmonotone_kind", "turn_x", "dip_depth"]
+"""The non-monotonicity test's columns (docs/nonmonotone.md): beside the verdict, not part of it."""
 SCREEN_NAME = "possible emergence (Mirage screen)"
 
 
-def verdicts(emergence: pd.DataFrame, sharp: pd.DataFrame, backtest: pd.DataFrame) -> pd.DataFrame:
-    """Every emergence column, then the sharpness and backtest columns (contract columns missing -> NA), and
-    emergent_tested; `sharp` stays pandas "boolean"."""
+def verdicts(
+    emergence: pd.DataFrame, sharp: pd.DataFrame, backtest: pd.DataFrame, nonmonotone: pd.DataFrame
+) -> pd.DataFrame:
+    """Every emergence column, then the sharpness, backtest and non-monotonicity columns (contract columns
+    missing -> NA), and emergent_tested; `sharp` and `nonmonotone` stay pandas "boolean"."""
     sharp = sharp.reindex(columns=["curve_id", *SHARP_COLUMNS])
     backtest = backtest.reindex(columns=["curve_id", *BACKTEST_COLUMNS])
+    nonmonotone = nonmonotone.reindex(columns=["curve_id", *NONMONOTONE_COLUMNS])
     table = emergence.merge(sharp, on="curve_id", how="left").merge(backtest, on="curve_id", how="left")
+    table = table.merge(nonmonotone, on="curve_id", how="left")
     table["sharp"] = table["sharp"].astype("boolean")
+    table["nonmonotone"] = table["nonmonotone"].astype("boolean")
     table["unpredictable"] = table["unpredictable"].astype("boolean").fillna(False).astype(bool)
     table["unpredictable_at"] = table["unpredictable_at"].astype(float)
     table["emergent_tested"] = emergence_tested(table["emergent"], table["sharp"], table["unpredictable"])
@@ -228,6 +236,8 @@ def headline(table: pd.DataFrame, counts: pd.DataFrame) -> dict:
     j = int(screened["emergent_tested"].sum())
     per_class = {c: int((first["emergence_verdict"] == c).sum()) for c in CLASSES}
     emergent = first[first["emergence_verdict"] != NOT_EMERGENT]
+    dips = first["nonmonotone"].astype("boolean").fillna(False).astype(bool)
+    kinds = {str(k): int(n) for k, n in first.loc[dips, "nonmonotone_kind"].value_counts().items()}
     return {
         "screen_name": SCREEN_NAME,
         "curves": len(first),
@@ -240,6 +250,7 @@ def headline(table: pd.DataFrame, counts: pd.DataFrame) -> dict:
         "screened_sharp_unpredictable": int((screened["sharp"].fillna(False) & screened["unpredictable"]).sum()),
         "emergent_tested": j,
         "classes": per_class,
+        "nonmonotone": kinds,
         "noise_sources": {str(s): int(c) for s, c in first["noise_source"].value_counts().sort_index().items()},
         "by_metric": {
             row.metric: {c: int(getattr(row, c)) for c in ["curves", "duplicates", *COUNT_COLUMNS]}
@@ -268,6 +279,9 @@ def headline(table: pd.DataFrame, counts: pd.DataFrame) -> dict:
             "the tests (screen, unpredictable, and not resolved as smooth).",
             f"Of {len(first)} distinct curves ({int(table['duplicate_of'].notna().sum())} identical copies counted "
             "once): " + "; ".join(f"{n} {c}" for c, n in per_class.items()) + ".",
+            f"Of {int(first['p_nonmonotone'].notna().sum())} distinct curves tested for a dip or a hump, "
+            f"{kinds.get('U', 0)} dip (U-shaped) and {kinds.get('inverted_U', 0)} hump (inverted U) beyond their "
+            "noise.",
         ],
     }
 
@@ -277,6 +291,7 @@ def run(
     emergence: str,
     sharpness_parquet: str,
     backtest_parquet: str,
+    nonmonotone_parquet: str,
     curves: str,
     metrics: str,
     table: str,
@@ -293,7 +308,12 @@ def run(
     min_width_decades, residual_min_df = float(sharpness["min_width_decades"]), int(sharpness["residual_min_df"])
     alpha, holdout = float(backtest["alpha"]), int(backtest["holdout"])
     result = with_cause(
-        verdicts(pd.read_parquet(emergence), pd.read_parquet(sharpness_parquet), pd.read_parquet(backtest_parquet)),
+        verdicts(
+            pd.read_parquet(emergence),
+            pd.read_parquet(sharpness_parquet),
+            pd.read_parquet(backtest_parquet),
+            pd.read_parquet(nonmonotone_parquet),
+        ),
         pd.read_parquet(curves),
         load_metric_facts(metrics),
         alpha=float(alpha),

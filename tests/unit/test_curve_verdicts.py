@@ -96,7 +96,17 @@ def frames():
             "unpredictable_at": [XS[6], np.nan, XS[6], XS[5], XS[6], XS[6]],
         }
     )
-    return emergence, sharp, backtest
+    nonmonotone = pd.DataFrame(
+        {
+            "curve_id": range(n),
+            "p_nonmonotone": [0.5, 0.01, np.nan, 0.5, 0.5, 0.02],
+            "nonmonotone": pd.array([False, True, pd.NA, False, False, True], dtype="boolean"),
+            "nonmonotone_kind": [None, "U", None, None, None, "inverted_U"],
+            "turn_x": [np.nan, XS[3], np.nan, np.nan, np.nan, XS[4]],
+            "dip_depth": [np.nan, 0.05, np.nan, np.nan, np.nan, 0.04],
+        }
+    )
+    return emergence, sharp, backtest, nonmonotone
 
 
 def full_table() -> pd.DataFrame:
@@ -111,9 +121,19 @@ def test_emergent_tested_with_sharp_na():
 
 
 def test_missing_contract_columns_read_as_na():
-    emergence, sharp, backtest = frames()
-    table = verdicts(emergence, sharp.drop(columns="sharp_reason"), backtest.drop(columns="unpredictable_at"))
+    emergence, sharp, backtest, nonmonotone = frames()
+    table = verdicts(
+        emergence, sharp.drop(columns="sharp_reason"), backtest.drop(columns="unpredictable_at"), nonmonotone
+    )
     assert table["sharp_reason"].isna().all() and table["unpredictable_at"].isna().all()
+
+
+def test_nonmonotone_columns_sit_beside_the_verdict():
+    table = verdicts(*frames())
+    assert table["nonmonotone"].dtype == "boolean" and pd.isna(table.loc[2, "nonmonotone"])
+    assert table["nonmonotone_kind"].tolist()[:2] == [None, "U"] and table.loc[5, "nonmonotone_kind"] == "inverted_U"
+    # a dip does not change the emergence verdict (same as test_emergent_tested_with_sharp_na)
+    assert table["emergent_tested"].tolist() == [True, False, True, True, True, True]
 
 
 def test_cause_classes_duplicates_and_the_map():
@@ -151,10 +171,9 @@ def test_counts_and_headline_count_first_copies_once():
 
 
 def test_run_writes_every_output(tmp_path):
-    emergence, sharp, backtest = frames()
-    names = ("emergence", "sharpness_parquet", "backtest_parquet", "curves")
+    names = ("emergence", "sharpness_parquet", "backtest_parquet", "nonmonotone_parquet", "curves")
     paths = {name: tmp_path / f"{name}.parquet" for name in names}
-    for frame, path in zip((emergence, sharp, backtest, curve_points()), paths.values(), strict=True):
+    for frame, path in zip((*frames(), curve_points()), paths.values(), strict=True):
         write_parquet(frame, path)
     out = {
         "table": tmp_path / "verdicts.parquet",
@@ -175,6 +194,7 @@ def test_run_writes_every_output(tmp_path):
     table = pd.read_parquet(out["table"])
     held_back = ["sharp", "unpredictable", "unpredictable_at", "emergent_tested", "p_sharp", "q_sharp", "backtest_z"]
     assert {*held_back, "noise_source", "duplicate_of", "emergence_verdict"} <= set(table.columns)
+    assert {"nonmonotone", "nonmonotone_kind"} <= set(table.columns) and table["nonmonotone"].dtype == "boolean"
     assert table["sharp"].dtype == "boolean"
     assert read_csv(out["csv"])["emergent_tested"].tolist() == [True, False, True, True, True, True]
     assert read_json(out["summary"])["data_label"] == "hand-made"

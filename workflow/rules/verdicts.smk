@@ -57,11 +57,32 @@ rule backtest_curves:
         "../../scripts/verdicts/backtest_curves.py"
 
 
+rule nonmonotone_curves:
+    input:
+        curves=f"results/{RUN}/curves.parquet",
+        lib=lib_inputs("verdicts/nonmonotone_curves"),
+    output:
+        table=f"results/{RUN}/nonmonotone.parquet",
+    log:
+        f"results/{RUN}/logs/nonmonotone_curves.log",
+    benchmark:
+        f"results/{RUN}/benchmarks/nonmonotone_curves.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        nonmonotone=settings("nonmonotone"),
+        sharpness=settings("sharpness", "min_width_decades", "residual_min_df"),
+        label=DATA_LABEL,
+    script:
+        "../../scripts/verdicts/nonmonotone_curves.py"
+
+
 rule curve_verdicts:
     input:
         emergence=f"results/{RUN}/emergence.parquet",
         sharpness_parquet=rules.sharpness_curves.output.table,
         backtest_parquet=rules.backtest_curves.output.table,
+        nonmonotone_parquet=rules.nonmonotone_curves.output.table,
         curves=f"results/{RUN}/curves.parquet",
         metrics=METRICS_FILE,
         lib=lib_inputs("verdicts/curve_verdicts"),

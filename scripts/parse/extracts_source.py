@@ -26,7 +26,15 @@ import pandas as pd
 
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet
 from scripts.lib.scores_schema import BAD_FILE_COLUMNS
-from scripts.lib.sources.extracts import audit_table, bigbench_csv, expemergence, obsscaling, on_emergence
+from scripts.lib.sources.extracts import (
+    audit_table,
+    bigbench_csv,
+    difficulty_groups,
+    expemergence,
+    obsscaling,
+    olmo_ladder,
+    on_emergence,
+)
 from scripts.lib.sources.extracts.context import Adapted, Context
 from scripts.lib.sources.extracts.registry import Entry, ExtractError, entries, local_paths, root_of, verify_files
 from scripts.lib.sources.extracts.schema_check import check_disjoint_curves, check_scores, finish_scores
@@ -39,8 +47,10 @@ ADAPTERS: dict[str, Callable[[Mapping[str, Path], Context], Adapted]] = {
     "audit_table": audit_table.adapt,
     "bigbench_csv": bigbench_csv.adapt,
     "expemergence": expemergence.adapt,
+    "expemergence_groups": difficulty_groups.adapt,
     "obsscaling": obsscaling.adapt,
     "on_emergence": on_emergence.adapt,
+    "olmo_ladder": olmo_ladder.adapt,
 }
 MODELS_COLUMNS = ["extract", *MODEL_COLUMNS[:5], "flops", *MODEL_COLUMNS[5:]]
 

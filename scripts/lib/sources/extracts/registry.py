@@ -117,6 +117,81 @@ ENTRIES: dict[str, Entry] = {
         licence="MIT",
         citation="Wu & Lo (2025), U-shaped and Inverted-U Scaling behind Emergent Abilities of LLMs, ICLR 2025",
     ),
+    "expemergence_groups": Entry(
+        name="expemergence_groups",
+        repository="tony10101105/ExpEmergence",
+        commit="288b731d68fbc0328de28d394af108da71a09d36",
+        # The difficulty-group files, 3 and 10 groups of the 9 tasks, each at the task's emergence threshold
+        # <cut> (upstream utils.py basic_parameter), read by difficulty_groups.py (docs/difficulty.md).
+        files=tuple(
+            PinnedFile(
+                f"real_multimetric/expemergence/data/{task}/{task}_instance_brier_-1000_{cut}_{groups}_redist.csv",
+                f"data/{task}/{task}_instance_brier_-1000_{cut}_{groups}_redist.csv",
+                sha,
+            )
+            for (task, cut, groups), sha in (
+                (
+                    ("abstract_narrative_understanding", "199.52623149688787", 3),
+                    "d523591aeb57b3c9cd3c57b7e1eec5abc222826e86c8b44f75b48d10e2426772",
+                ),
+                (
+                    ("abstract_narrative_understanding", "199.52623149688787", 10),
+                    "f209f7f0c338bc942415da78ff4927ffb3c5861e25268c9ebc1c52a9a2a13669",
+                ),
+                (
+                    ("analogical_similarity", "100", 3),
+                    "dacb2b49d07157d51f2a5e129f24e94b657599439cb07c713f9b1c5c50cd4f9f",
+                ),
+                (
+                    ("analogical_similarity", "100", 10),
+                    "9c1c9d9cf6c13eeae1cc4fcf3868ccdf00d7e23dc8349c872e340d0bf7307552",
+                ),
+                (("arc", "199.52623149688787", 3), "7112e7d30a0bb64f27b2723cb3f57b2dd1ba39846b2be61547f5f207246ea3de"),
+                (("arc", "199.52623149688787", 10), "95017cb49464a9a36410142de6b1599d7ec0e341ef48f81c773669025695184f"),
+                (
+                    ("arithmetic", "63.09573444801933", 3),
+                    "990cef13363f5fbfcc8a33146bc003cfe58ee2f949f10f479bfdd7bb364b833d",
+                ),
+                (
+                    ("arithmetic", "63.09573444801933", 10),
+                    "a7e71aefafd9cb69e94e2524981acb68e18228947c19516e2ba1a22c851ce89b",
+                ),
+                (
+                    ("conceptual_combinations", "31.622776601683793", 3),
+                    "3c71a6db6efcbfbec399211be3b5669dcd0de72b5a00e78bc276a45276d5c688",
+                ),
+                (
+                    ("conceptual_combinations", "31.622776601683793", 10),
+                    "0d9652889964c5f224ed383cc06f6f4cb412ebc0c87699bf9b269418ce280cc8",
+                ),
+                (
+                    ("hellaswag", "199.52623149688787", 3),
+                    "af2f038e0eb975f3145ac2b428398ca8ea0356e9795670aa4455cf5a3867cddb",
+                ),
+                (
+                    ("hellaswag", "199.52623149688787", 10),
+                    "fc8bfe8dfee343a3cb89fc98ee47623586963ed442ec0e881b42e8918f403136",
+                ),
+                (("hindu_knowledge", "10", 3), "818521e12187a42319542e54f2561640bbd4a674fc18eae418e9476233f60b0e"),
+                (("hindu_knowledge", "10", 10), "49a7766ebc39836790bb9d2066356131d729c0a88b9488b982cf6be29d96f409"),
+                (("mmlu", "31.622776601683793", 3), "37350117a2ee7ac270b8c8ff5792e99c2d2360cf63584a88676eb241606e907c"),
+                (
+                    ("mmlu", "31.622776601683793", 10),
+                    "6a1875b8f439f282b6234c6c60795617aa16dfa09128a540de61f7d6cdbeabd8",
+                ),
+                (
+                    ("parsinlu_qa_mc", "199.52623149688787", 3),
+                    "52ad65393177b95ad280402ed0393e87b36184dbea46600a7bba3e7cce3bb4cf",
+                ),
+                (
+                    ("parsinlu_qa_mc", "199.52623149688787", 10),
+                    "659c91e09a628eeec4743a3fd8d68b7478a55d2a32b6e72183995933fbccf463",
+                ),
+            )
+        ),
+        licence="MIT",
+        citation="Wu & Lo (2025), U-shaped and Inverted-U Scaling behind Emergent Abilities of LLMs, ICLR 2025",
+    ),
     "obsscaling": Entry(
         name="obsscaling",
         repository="ryoungj/ObsScaling",
@@ -150,6 +225,56 @@ ENTRIES: dict[str, Entry] = {
         licence="CC BY-SA 4.0",
         citation="Lu et al. (2024), Are Emergent Abilities in Large Language Models just In-Context Learning?, ACL",
         attribution_required=True,
+    ),
+    "olmo_ladder": Entry(
+        name="olmo_ladder",
+        repository="allenai/OLMo-ladder",
+        commit="67a3f440f787d020da35e3ca8eeae475fae754f5",
+        # The runs and targets configs/final.json fits and predicts (the paper's main results), final.json
+        # itself (each size's parameter count n), and the second seeds of the 1xC runs (the only measure of
+        # run-to-run noise); adapter olmo_ladder.py, docs/ladder.md.
+        files=(
+            PinnedFile(
+                "olmo_ladder/src/scripts/paper/configs/final.json",
+                "src/scripts/paper/configs/final.json",
+                "3fcb831b03e9761ab1be750f89c7a6b8832fda09c491d80bec8593ec9e08d1c8",
+            ),
+            *(
+                PinnedFile(
+                    f"olmo_ladder/src/scripts/paper/data/ladder-runs/{name}",
+                    f"src/scripts/paper/data/ladder-runs/{name}",
+                    sha,
+                )
+                for name, sha in (
+                    ("190M-1xC.csv", "8ac0066547d5edec4d05d2b861a26c7faf591eef6971e11acba2450a45e69c27"),
+                    ("190M-2xC.csv", "db90c75f8d031d0754e7108f1a8d16f372603e0c04d2cb00cca08cf272ecf86a"),
+                    ("190M-5xC.csv", "aefe54fa03bd158d6da178b1eb2ece88cb0681bb32403845b6e544ae9e4e5dcf"),
+                    ("190M-10xC.csv", "192b115c3f02b6503043280f8303c59f5b10897cd631f1b8ec6aea944d22faa6"),
+                    ("370M-1xC.csv", "3597a61872596affbb61e83f36c7cc3fe43485c3ed30ba6d658064b57edcea07"),
+                    ("370M-2xC.csv", "73c686e580ad0600ca12334bf22ab3dad3265583a948e3beaae5b79b9a20c137"),
+                    ("370M-5xC.csv", "199905d322b0332b69f1d0a40de9be43e5eb3cf576fc1d3031578cdea09708fa"),
+                    ("370M-10xC.csv", "3f25b4ec4035caeb71b787d165857667779dc3b92739c6379b8f8ce7079fcb58"),
+                    ("760M-1xC.csv", "a830185275c91cc077379540ec91a71b4bea6f191ca99a8090c851be19e7956d"),
+                    ("760M-2xC.csv", "8c1ad2bf7da390b9eed24af7b6eb12a6393cc077164d51b4e4740f7221f1193c"),
+                    ("760M-5xC.csv", "9c08b58d2625f427253bbd2079bad3a90726a66486154dd4f82ef84560e275ec"),
+                    ("760M-10xC.csv", "e256c9df6d3b7af66bbcf4dc7ca84b45a812bd205b70648ca5177c8b74f6ff40"),
+                    ("1B-1xC.csv", "7fe91f0552829238e591e55c03f66b743ac5931388d9710457a845d92c2d9102"),
+                    ("1B-2xC.csv", "34ba12a08a52e10e89a71d88a5c13538c3df21e5e993c476cadb08eb4b2eb354"),
+                    ("1B-5xC.csv", "d195153f05b846f6d4f8ca95247d1f79d9d00e898d856b244b17e20431539ddb"),
+                    ("1B-10xC.csv", "ec7e7487c67a774d9b919ec35121966ded7ae2ce5ede135f1d32f509f451476f"),
+                    ("190M-1xC-rerun.csv", "50e635e970e4a29c838d644f942503f9ef6e0d78feb744055447413de42a3e2b"),
+                    ("370M-1xC-rerun.csv", "e27c89356cc6c842585c0232bb3be20bd066c2d4f859d1a3c772c43e5b6887c7"),
+                    ("760M-1xC-rerun.csv", "f5b2775ebc27c80f21e13e0bf35622007b8b30f09734ab0bb6f7e871bf33103b"),
+                    ("1B-1xC-rerun.csv", "878e664acbb68df93b046a4242ccac12b321276e1f2fcbbbc6fa8779bd5eaa24"),
+                    ("peteish7_eval_anneal.csv", "0742d6c113aa0f9c789cf9e5745678fc6f30eb9b873a1f98068fc6f6522c85df"),
+                    ("peteish13_eval_final.csv", "8cbdd4c2818b05ff30476a9bd4ecae620da89193ca61183bc2d61e111a9d0059"),
+                )
+            ),
+        ),
+        licence="Apache-2.0",
+        citation=(
+            "Bhagia et al. (2024), Establishing Task Scaling Laws via Compute-Efficient Model Ladders, arXiv 2412.04403"
+        ),
     ),
 }
 """Every extract, by name (the order in which the rule runs them: audit_table before bigbench_csv)."""

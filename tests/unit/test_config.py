@@ -88,9 +88,23 @@ def test_every_schema_source_has_one_table_entry():
 
 
 def test_source_rules_follow_the_config():
-    """The download rule of extracts and lm_eval is used only when their path is the download cache."""
+    """The download rule of extracts and lm_eval is used only when their path is the download cache; an
+    extract's own analyses run only where it is read."""
+    analyses = {"difficulty_curves", "difficulty_verdicts", "figure_difficulty", "ladder_predictions", "figure_ladder"}
     cfg = config(source="extracts")
-    assert SOURCES["extracts"].rules(cfg) == {"fetch_extracts", "extracts_source", "figure_fig6_real"}
+    assert SOURCES["extracts"].rules(cfg) == {"fetch_extracts", "extracts_source", "figure_fig6_real", *analyses}
     cfg["extracts"] = {**cfg["extracts"], "path": "elsewhere"}
-    assert SOURCES["extracts"].rules(cfg) == {"extracts_source", "figure_fig6_real"}
+    assert SOURCES["extracts"].rules(cfg) == {"extracts_source", "figure_fig6_real", *analyses}
+    cfg["extracts"] = {**cfg["extracts"], "use": ["on_emergence", "olmo_ladder"]}
+    assert SOURCES["extracts"].rules(cfg) == {
+        "extracts_source",
+        "figure_fig6_real",
+        "ladder_predictions",
+        "figure_ladder",
+    }
+    assert SOURCES["excerpt"].rules(config(source="excerpt")) == {
+        "fetch_extracts",
+        "extracts_source",
+        "figure_fig6_real",
+    }
     assert SOURCES["sample"].rules(config(source="sample")) == {"synthesize_sample", "list_files", "parse_scores"}

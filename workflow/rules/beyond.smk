@@ -325,3 +325,142 @@ rule beyond_summary:
         label=DATA_LABEL,
     script:
         "../../scripts/beyond/beyond_summary.py"
+
+
+if uses("difficulty_curves"):
+
+    rule difficulty_curves:
+        input:
+            files=extract_files(["expemergence_groups"], config["extracts"]["path"]),
+            lib=lib_inputs("beyond/difficulty_curves"),
+        output:
+            groups_table=f"results/{RUN}/difficulty_groups.parquet",
+            points=f"results/{RUN}/difficulty_points.parquet",
+        log:
+            f"results/{RUN}/logs/difficulty_curves.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/difficulty_curves.tsv"
+        conda:
+            "../../environment.yml"
+        params:
+            min_family_sizes=config["difficulty"]["min_family_sizes"],
+            label=DATA_LABEL,
+        script:
+            "../../scripts/beyond/difficulty_curves.py"
+
+    rule difficulty_verdicts:
+        input:
+            points=rules.difficulty_curves.output.points,
+            lib=lib_inputs("beyond/difficulty_verdicts"),
+        output:
+            table_csv=report(
+                f"results/{RUN}/tables/difficulty_verdicts.csv",
+                caption="../report/difficulty_verdicts.rst",
+                category=REPORT["beyond"],
+                subcategory="U-shaped scaling",
+            ),
+            table_tex=f"results/{RUN}/tables/difficulty_verdicts.tex",
+            family_csv=report(
+                f"results/{RUN}/tables/difficulty_verdicts_family.csv",
+                caption="../report/difficulty_verdicts_family.rst",
+                category=REPORT["beyond"],
+                subcategory="U-shaped scaling",
+            ),
+            comparison_csv=report(
+                f"results/{RUN}/tables/difficulty_comparison.csv",
+                caption="../report/difficulty_comparison.rst",
+                category=REPORT["beyond"],
+                subcategory="U-shaped scaling",
+            ),
+            comparison_tex=f"results/{RUN}/tables/difficulty_comparison.tex",
+        log:
+            f"results/{RUN}/logs/difficulty_verdicts.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/difficulty_verdicts.tsv"
+        conda:
+            "../../environment.yml"
+        params:
+            nonmonotone=settings("nonmonotone"),
+            difficulty=settings("difficulty", "match_decades"),
+            label=DATA_LABEL,
+        script:
+            "../../scripts/beyond/difficulty_verdicts.py"
+
+    rule figure_difficulty:
+        input:
+            groups_table=rules.difficulty_curves.output.groups_table,
+            verdicts=rules.difficulty_verdicts.output.table_csv,
+            lib=lib_inputs("beyond/figure_difficulty"),
+        output:
+            figure_g3=figure_report(
+                "difficulty_groups_3",
+                category=REPORT["beyond"],
+                subcategory="U-shaped scaling",
+            ),
+            figure_g10=figure_report(
+                "difficulty_groups_10",
+                category=REPORT["beyond"],
+                subcategory="U-shaped scaling",
+            ),
+        log:
+            f"results/{RUN}/logs/figure_difficulty.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/figure_difficulty.tsv"
+        conda:
+            "../../environment.yml"
+        params:
+            label=DATA_LABEL,
+        script:
+            "../../scripts/beyond/figure_difficulty.py"
+
+
+if uses("ladder_predictions"):
+
+    rule ladder_predictions:
+        input:
+            files=extract_files(["olmo_ladder"], config["extracts"]["path"]),
+            lib=lib_inputs("beyond/ladder_predictions"),
+        output:
+            table=report(
+                f"results/{RUN}/tables/ladder_predictions.csv",
+                caption="../report/ladder_predictions.rst",
+                category=REPORT["beyond"],
+                subcategory="Predicting large models",
+            ),
+            tex=f"results/{RUN}/tables/ladder_predictions.tex",
+            summary=f"results/{RUN}/ladder_predictions_summary.json",
+            points=f"results/{RUN}/figures/ladder_predictions_points.csv",
+        log:
+            f"results/{RUN}/logs/ladder_predictions.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/ladder_predictions.tsv"
+        conda:
+            "../../environment.yml"
+        params:
+            ladder=settings("ladder"),
+            sharpness=settings("sharpness", "min_width_decades"),
+            label=DATA_LABEL,
+        script:
+            "../../scripts/beyond/ladder_predictions.py"
+
+    rule figure_ladder:
+        input:
+            table=rules.ladder_predictions.output.table,
+            points=rules.ladder_predictions.output.points,
+            lib=lib_inputs("beyond/figure_ladder"),
+        output:
+            figure=figure_report(
+                "ladder_predictions",
+                category=REPORT["beyond"],
+                subcategory="Predicting large models",
+            ),
+        log:
+            f"results/{RUN}/logs/figure_ladder.log",
+        benchmark:
+            f"results/{RUN}/benchmarks/figure_ladder.tsv"
+        conda:
+            "../../environment.yml"
+        params:
+            label=DATA_LABEL,
+        script:
+            "../../scripts/beyond/figure_ladder.py"

@@ -32,6 +32,11 @@ LM_EVAL_CACHE = "results/.cache/lm_eval"
 """lm_eval.path's default: the download cache, filled from lm_eval.github by rule fetch_lm_eval."""
 PARAM_SCALES = ("non_embedding_params", "total_params", "flop_matched_non_embedding_params")
 """Scale columns every source gives."""
+ENTRY_RULES: dict[str, tuple[str, ...]] = {
+    "expemergence_groups": ("difficulty_curves", "difficulty_verdicts", "figure_difficulty"),
+    "olmo_ladder": ("ladder_predictions", "figure_ladder"),
+}
+"""Analyses of one extract's own files (docs/difficulty.md, docs/ladder.md): they run wherever it is read."""
 
 
 def _safe(name: str) -> str:
@@ -150,10 +155,12 @@ class Source:
     synthetic: bool = False
     needs_commit: bool = False
     """Whether the run needs github.ref resolved to a commit sha at DAG-build time."""
+    analyses: Callable[[dict[str, Any]], tuple[str, ...]] = lambda config: ()
+    """The rules of the analyses this config's files allow (ENTRY_RULES of the extracts read)."""
 
     def rules(self, config: dict[str, Any]) -> frozenset[str]:
         """Every source-specific rule this config runs."""
-        return frozenset((*self.acquire(config), self.reader, *self.figures))
+        return frozenset((*self.acquire(config), self.reader, *self.figures, *self.analyses(config)))
 
 
 EXTRACTS = Source(
@@ -165,6 +172,7 @@ EXTRACTS = Source(
     check=_check_extracts,
     figures=("figure_fig6_real",),
     scales=("flops",),
+    analyses=lambda c: tuple(rule for name in extracts_use(c) for rule in ENTRY_RULES.get(name, ())),
 )
 
 SOURCES: dict[str, Source] = {

@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 8
+# pytest-xdist processes for make test; tests sharing the one sample run stay on one (tests/conftest.py).
+TEST_WORKERS ?= 2
 SMK := $(BIN)/snakemake
 SOURCE ?= sample
 RUN ?= sample
@@ -30,8 +32,8 @@ $(BIN)/.installed: requirements.txt requirements-test.txt
 
 venv: $(BIN)/.installed  ## create .venv from the pinned requirements (once)
 
-test: venv lint  ## lint, then the whole test suite (the CI command)
-	$(BIN)/python -m pytest -q
+test: venv lint  ## lint, then the whole test suite (the CI command), on TEST_WORKERS processes
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 unit: venv  ## the unit tests only (no snakemake runs)
 	$(BIN)/python -m pytest -q -m "not integration"
@@ -88,7 +90,7 @@ images: rulegraph  ## docs/img/: the rule graph, three figures of the real excer
 	cp $(IMAGES:%=results/excerpt/figures/%.png) $(IMAGES_EXTRACTS:%=results/extracts/figures/%.png) docs/img/
 
 bench: venv  ## time parse, scoring and the whole DAG at full BIG-bench scale (results/bench/; docs/performance.md)
-	$(BIN)/python tests/benchmarks/bench_pipeline.py
+	$(BIN)/python tests/benchmarks/bench_pipeline.py $(if $(EXTRACTS),--extracts $(EXTRACTS))
 
 archive: report  ## report + provenance + tables + figures of run RUN in results/RUN-archive.tar.gz, with SHA256SUMS
 	cd results/$(RUN) && find README.md report.zip provenance.json summary.json emergence.csv tables figures -type f \

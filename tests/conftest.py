@@ -10,6 +10,14 @@ from tests.helpers.github_testing import fake_source, hermetic
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (make test: --dist loadgroup), every test of the one shared sample run goes to
+    one worker, so the session fixture `sample_run` runs once, not once per worker."""
+    for item in items:
+        if "sample_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("sample_run"))
+
+
 @pytest.fixture(autouse=True)
 def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees a real GitHub token or a proxy: every request goes to a loopback mirror or nowhere."""

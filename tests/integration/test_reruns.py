@@ -43,6 +43,8 @@ EDITS: dict[str, list[str] | dict] = {
     "bootstrap.samples": {"bootstrap": {"samples": 500}},
     "vision.subset_size": {"vision": {"subset_size": 3}},
     "toy.alpha": {"toy": {"alpha": -0.3}},
+    "nonmonotone.draws": {"nonmonotone": {"draws": 100}},
+    "calibration.coverage_floor": {"calibration": {"coverage_floor": 0.8}},
 }
 
 

@@ -6,7 +6,7 @@ accuracy. The same ladder, nothing of the targets, feeds three predictions per t
 (scripts/lib/stats/ladder_predict.py), each with a `level` interval for the observed accuracy:
 `direct` (accuracy against log10 6ND, the backtest's bounded smooth family), `via_bpb` (bits per
 byte extrapolated the same way, then the backtest's metric map) and `two_step` (the paper's
-L(N, D) and sigmoid). Noise: binomial over each task's questions (`N_QUESTIONS`) plus the seed
+L(N, D) and sigmoid). Noise: binomial over each task's questions (`olmo_ladder.N_EXAMPLES`) plus the seed
 spread of the four 1xC rerun pairs. The paper's own error per task and target is `paper_abs_error`
 (`PAPER_ABS_ERROR`, cited there).
 
@@ -31,7 +31,7 @@ import pandas as pd
 
 from scripts.lib.io import json_safe, run_rule, write_csv, write_json, write_text
 from scripts.lib.present.latex import to_latex
-from scripts.lib.sources.extracts.olmo_ladder import ladder_frame
+from scripts.lib.sources.extracts.olmo_ladder import CHANCE, N_EXAMPLES, ladder_frame
 from scripts.lib.stats.ladder_predict import (
     Prediction,
     accuracy_sigma,
@@ -48,34 +48,6 @@ UPSTREAM_PREFIX = "src/scripts/paper/"
 PAPER_MULTIPLES = (1.0, 2.0, 5.0, 10.0)
 """The token multiples of the paper's ladder (configs/final.json lists 1xC-10xC; 0.5xC and 3B are left out)."""
 METHODS = ("direct", "via_bpb", "two_step")
-N_QUESTIONS = {
-    "mmlu": 14042,
-    "hellaswag": 10042,
-    "arc_easy": 2376,
-    "arc_challenge": 1172,
-    "boolq": 3270,
-    "csqa": 1221,
-    "openbookqa": 500,
-    "piqa": 1838,
-    "socialiqa": 1954,
-    "winogrande": 1267,
-}
-"""Questions per task split (the split olmo_ladder reads). Checked: every accuracy in the 7B file times
-this count is a whole number (e.g. ARC-Challenge test 0.61945 x 1172 = 726.0; MMLU per category 3018,
-4705, 3077, 3242 test questions)."""
-CHANCE = {
-    "mmlu": 0.25,
-    "hellaswag": 0.25,
-    "arc_easy": 0.25,
-    "arc_challenge": 0.25,
-    "boolq": 0.5,
-    "csqa": 0.2,
-    "openbookqa": 0.25,
-    "piqa": 0.5,
-    "socialiqa": 1 / 3,
-    "winogrande": 0.5,
-}
-"""Chance accuracy (1 / answer options; ARC has a few 3- and 5-option questions, 0.25 is its typical value)."""
 WITHIN_2 = ("mmlu", "hellaswag", "piqa", "socialiqa")
 """The paper's four tasks predicted 'within 2 points' (abstract); the next four average 6.9 points."""
 OTHER_4 = ("arc_challenge", "arc_easy", "csqa", "openbookqa")
@@ -189,7 +161,7 @@ def predict_task(
 ) -> dict[str, Prediction]:
     """Every method's prediction for one task's targets, from its ladder rows only."""
     acc = ladder["accuracy"].to_numpy(float)
-    n_q, chance = N_QUESTIONS[task], CHANCE[task]
+    n_q, chance = N_EXAMPLES[task], CHANCE[task]
     sigma = accuracy_sigma(acc, n_q, spread["seed_sd_accuracy"])
     observed = targets["accuracy"].to_numpy(float)
     target_sigma = accuracy_sigma(observed, n_q, spread["seed_sd_accuracy"])
@@ -276,7 +248,7 @@ def prediction_table(
                 "tokens": targets["tokens"].to_numpy(),
                 "flops": targets["flops"].to_numpy(),
                 "observed": targets["accuracy"].to_numpy(),
-                "n_questions": N_QUESTIONS[str(task)],
+                "n_questions": N_EXAMPLES[str(task)],
                 "ladder_runs": len(ladder),
                 "seed_sd": spread.loc[task, "seed_sd_accuracy"],
                 "level": level,

@@ -262,8 +262,14 @@ N_EXAMPLES = {
     "mmlu": 14042,
 }
 """Questions per task's split (module docstring); MMLU test = 3018 + 4705 + 3077 + 3242 by category."""
-CHANCE = {"piqa": 0.5, "socialiqa": 1 / 3, "csqa": 0.2, "boolq": 0.5, "winogrande": 0.5}
-"""Accuracy floor per task (utils.py v2_minimums_rc); 0.25 for the others."""
+CHANCE = {task: 0.25 for task in N_EXAMPLES} | {
+    "piqa": 0.5,
+    "socialiqa": 1 / 3,
+    "csqa": 0.2,
+    "boolq": 0.5,
+    "winogrande": 0.5,
+}
+"""Accuracy floor per task (utils.py v2_minimums_rc; 1 / answer options, ARC's typical 4)."""
 SHOTS = 5
 TARGET_FAMILY = "OLMo 2"
 SIZE_SOURCE = "allenai/OLMo-ladder final.json `n` (parameters without the input embedding); flops = 6 N D"
@@ -299,7 +305,7 @@ def adapt(files: Mapping[str, Path], ctx: Context) -> Adapted:
             "metric": pipeline_metric(frame["task"], frame["metric"]),
             "value": frame["value"],
             "is_preferred": accuracy,
-            "low_score": frame["task"].map(CHANCE).fillna(0.25).where(accuracy),
+            "low_score": frame["task"].map(CHANCE).where(accuracy),
             "high_score": np.where(accuracy, 1.0, np.nan),
             "source_file": frame["run"].map(source),
             "n_examples": frame["task"].map(N_EXAMPLES).astype("Int64"),

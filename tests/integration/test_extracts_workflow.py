@@ -135,7 +135,7 @@ def test_real_emergence_scores_match_an_independent_computation(excerpt_run):
         assert bool(row.emergent) == emergent, (family, task, row.es)
 
 
-# --- source=extracts: each multi-metric extract alone, then all five --------------------------------
+# --- source=extracts: each multi-metric extract alone, then all seven -------------------------------
 
 
 @pytest.mark.parametrize("name", ["expemergence", "obsscaling", "on_emergence"])
@@ -164,22 +164,31 @@ def test_one_extract_alone(tmp_path_factory, name):
 @pytest.fixture(scope="module")
 def all_run(tmp_path_factory):
     if any(not (DATA / f.local).is_file() for e in ENTRIES.values() for f in e.files):
-        pytest.skip(f"the five real extracts are not all under {DATA}")
-    targets = ["tables/metric_pairs.csv", "metric_pairs_summary.json", "figures/fig6_real_models.png"]
+        pytest.skip(f"the seven real extracts are not all under {DATA}")
+    targets = [
+        "tables/metric_pairs.csv",
+        "metric_pairs_summary.json",
+        "figures/fig6_real_models.png",
+        "tables/difficulty_comparison.csv",
+        "figures/difficulty_groups_3.png",
+        "tables/ladder_predictions.csv",
+        "figures/ladder_predictions.png",
+    ]
     workdir = run_source(
         tmp_path_factory, "all", "source=extracts", PATH, targets=[f"results/extracts/{t}" for t in targets]
     )
     return workdir / "results" / "extracts"
 
 
-def test_all_five_extracts_pairs_and_real_fig6(all_run):
+def test_all_seven_extracts_pairs_and_real_fig6(all_run):
     pairs = read_csv(all_run / "tables/metric_pairs.csv")
     pooled = pairs[pairs.sharp_metric == "any"].set_index("source")
-    assert sorted(pooled.index) == ["expemergence", "obsscaling", "on_emergence"]  # the BIG-bench extracts: 1 metric
+    # the BIG-bench extracts have one metric per case; expemergence_groups only the Brier score
+    assert sorted(pooled.index) == ["expemergence", "obsscaling", "olmo_ladder", "on_emergence"]
     cells = pooled[["sharp_only", "continuous_only", "both", "neither"]].sum(axis=1)
     assert (cells == pooled.n_cases).all()
     summary = json.loads((all_run / "metric_pairs_summary.json").read_text())
-    assert len(summary["headlines"]) == 3 and summary["headlines"][0].startswith("expemergence: of ")
+    assert len(summary["headlines"]) == 4 and summary["headlines"][0].startswith("expemergence: of ")
     points = read_csv(all_run / "figures/fig6_real_models.csv")
     assert set(points.metric) >= {"multiple_choice_grade", "brier_score", "exact_str_match", "bleu", "bertscore"}
     assert (all_run / "figures/fig6_real_models.pdf").is_file()
@@ -227,3 +236,17 @@ def test_a_missing_file_stops_before_any_rule_naming_it(tmp_path):
 def test_the_default_path_is_the_download_cache(tmp_path):
     proc = run_snakemake(make_workdir(tmp_path), "-n", "--config", "source=extracts")
     assert "fetch_extracts" in proc.stdout and "extracts_source" in proc.stdout
+
+
+def test_the_extracts_own_analyses_run_on_the_real_files(all_run):
+    """Wu & Lo's difficulty groups and the OLMo ladder predictions (docs/difficulty.md, docs/ladder.md)."""
+    compared = read_csv(all_run / "tables/difficulty_comparison.csv")
+    assert set(compared["task"]) >= {"parsinlu_qa", "mmlu", "arc", "hellaswag"}
+    ladder = read_csv(all_run / "tables/ladder_predictions.csv")
+    assert len(ladder) == 20 and set(ladder["target"]) == {"7B", "13B"}  # 10 tasks x 2 targets
+    assert ladder["paper_abs_error"].notna().sum() == 16  # the paper's 8 tasks x 2 targets
+    verdicts = pd.read_parquet(all_run / "verdicts.parquet")
+    assert {"nonmonotone", "nonmonotone_kind"} <= set(verdicts.columns)
+    assert verdicts["nonmonotone"].dtype == "boolean" and verdicts["p_nonmonotone"].notna().any()
+    for figure in ("difficulty_groups_3", "ladder_predictions"):
+        assert (all_run / "figures" / f"{figure}.pdf").is_file()

@@ -10,6 +10,7 @@ from tests.helpers.github_testing import fake_source, hermetic
 from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the group into the node id
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (make test: --dist loadgroup), every test of the one shared sample run goes to
     one worker, so the session fixture `sample_run` runs once, not once per worker."""

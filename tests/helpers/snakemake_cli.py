@@ -1,14 +1,40 @@
 """Run the real snakemake CLI in a temporary working directory with a copy of the project's config."""
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+TREE_LOCK = Path(tempfile.gettempdir()) / "bigbench-emergence-tests.lock"
+"""Shared by the pytest-xdist workers: snakemake runs hold it shared, an edit of the tree exclusively."""
+_held_exclusive = False
+
+
+@contextmanager
+def tree_lock(*, exclusive: bool) -> Iterator[None]:
+    """Hold TREE_LOCK. A test that edits a library module of the tree (tests/integration/test_reruns.py)
+    takes it exclusively, so no snakemake run on another worker sees the edit; runs inside that block
+    (the edit's own dry run) are not locked again."""
+    global _held_exclusive
+    if _held_exclusive:
+        yield
+        return
+    with open(TREE_LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        _held_exclusive = exclusive
+        try:
+            yield
+        finally:
+            _held_exclusive = False
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def snakemake_env(tmp: Path) -> dict[str, str]:
@@ -23,7 +49,8 @@ def snakemake_env(tmp: Path) -> dict[str, str]:
 def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
     """`python -m snakemake -s ROOT/Snakefile -d workdir ARGS`; on failure, show the stderr tail."""
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=snakemake_env(workdir), timeout=timeout)
+    with tree_lock(exclusive=False):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=snakemake_env(workdir), timeout=timeout)
     if check and proc.returncode != 0:
         pytest.fail(f"snakemake {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-4000:]}", pytrace=False)
     return proc

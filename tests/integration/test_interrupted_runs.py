@@ -26,7 +26,7 @@ import pytest
 from scripts.lib.io import read_csv
 from scripts.lib.sources.github.client import repo_slug
 from scripts.lib.sources.manifest import build_manifest, find_results_files
-from tests.helpers.snakemake_cli import ROOT, make_workdir, run_snakemake, snakemake_env
+from tests.helpers.snakemake_cli import ROOT, make_workdir, run_snakemake, snakemake_env, tree_lock
 
 pytestmark = pytest.mark.integration
 
@@ -92,9 +92,10 @@ def test_kill_during_parse_then_unlock_and_rerun_gives_identical_outputs(uninter
     workdir = make_workdir(tmp_path / "work")
     run = workdir / "results" / "sample"
     parse_log = run / "logs" / "parse_scores.log"
-    proc = start_snakemake(workdir, "-c2", *TARGETS, *SAMPLE, log=tmp_path / "killed.out")
-    # parse_scores logs "parsing N scores files" once its imports are done and the work starts
-    kill_group_when(proc, lambda: parse_log.exists() and "parsing " in parse_log.read_text())
+    with tree_lock(exclusive=False):
+        proc = start_snakemake(workdir, "-c2", *TARGETS, *SAMPLE, log=tmp_path / "killed.out")
+        # parse_scores logs "parsing N scores files" once its imports are done and the work starts
+        kill_group_when(proc, lambda: parse_log.exists() and "parsing " in parse_log.read_text())
 
     # What the kill left: the finished steps, and no output of parse (nothing half-written).
     assert (run / "snapshot").is_dir() and (run / "manifest.csv").is_file()
@@ -152,8 +153,9 @@ def test_kill_during_download_then_rerun_fetches_only_missing_files(tmp_path, mo
         # The fifth file's answer trickles in forever: the download is caught in the middle.
         stuck = mirror.raw_path(paths[4])
         mirror.inject(stuck, SlowBody(interval_s=0.05, max_s=60))
-        proc = start_snakemake(workdir, "-c1", manifest, *options, log=tmp_path / "killed.out")
-        kill_group_when(proc, lambda: mirror.count(stuck) == 1)
+        with tree_lock(exclusive=False):
+            proc = start_snakemake(workdir, "-c1", manifest, *options, log=tmp_path / "killed.out")
+            kill_group_when(proc, lambda: mirror.count(stuck) == 1)
         assert cache.is_dir() and find_results_files(cache) == paths[:4]
         assert not (workdir / manifest).exists()
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers.snakemake_cli import ROOT, run_snakemake
+from tests.helpers.snakemake_cli import ROOT, run_snakemake, tree_lock
 
 pytestmark = pytest.mark.integration
 
@@ -61,15 +61,16 @@ def touched(module: str) -> Iterator[None]:
     restored in a `finally`, so the tree is as it was whatever the dry run does.
     """
     path = ROOT / module
-    before, stat = path.read_bytes(), path.stat()
-    try:
-        path.write_bytes(before + b"# edited by tests/integration/test_reruns.py\n")
-        now = time.time() + 5
-        os.utime(path, (now, now))
-        yield
-    finally:
-        path.write_bytes(before)
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with tree_lock(exclusive=True):  # no snakemake run of another pytest-xdist worker sees the edit
+        before, stat = path.read_bytes(), path.stat()
+        try:
+            path.write_bytes(before + b"# edited by tests/integration/test_reruns.py\n")
+            now = time.time() + 5
+            os.utime(path, (now, now))
+            yield
+        finally:
+            path.write_bytes(before)
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def edit_args(workdir: Path, edit: list[str] | dict) -> list[str]:

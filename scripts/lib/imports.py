@@ -29,6 +29,12 @@ def imported_modules(source: str) -> set[str]:
     return found
 
 
+@cache
+def file_imports(path: Path) -> frozenset[str]:
+    """`imported_modules` of one file, parsed once per DAG build: many rules reach the same modules."""
+    return frozenset(imported_modules(path.read_text(encoding="utf-8")))
+
+
 def module_file(root: Path, dotted: str) -> Path | None:
     """The file of a dotted module name under `root` (a module or a package's __init__), if any."""
     base = root.joinpath(*dotted.split("."))
@@ -45,7 +51,7 @@ def lib_files(script: Path, root: Path) -> tuple[str, ...]:
     todo = [script]
     while todo:
         path = todo.pop()
-        for dotted in imported_modules(path.read_text(encoding="utf-8")):
+        for dotted in sorted(file_imports(path)):
             file = module_file(root, dotted)
             if file is None or dotted in seen:
                 continue

@@ -18,7 +18,6 @@ from scripts.lib.stats.bounds import bounds_for, fit_bounded
 from scripts.lib.stats.noise import agresti_coull_se
 from scripts.lib.stats.sharpness import (
     Stack,
-    benjamini_hochberg,
     check_columns,
     dispersion,
     lr_statistic,
@@ -26,6 +25,7 @@ from scripts.lib.stats.sharpness import (
     sharpness_table,
 )
 from scripts.lib.stats.smooth_fit import GUMBEL_WIDTH, build_cells, project
+from scripts.lib.stats.trend import benjamini_hochberg
 from scripts.lib.stats.verdict_classes import emergence_tested
 
 X = np.array([n for _, n in BIG_G], dtype=float)

@@ -29,6 +29,7 @@ from scripts.lib.stats.noise import (
     pooled_residual_sigma,
 )
 from scripts.lib.stats.smooth_fit import Cells, Projection, build_cells, project
+from scripts.lib.stats.trend import benjamini_hochberg
 
 logger = logging.getLogger(__name__)
 
@@ -288,20 +289,6 @@ def _lr_draws(
     rss_s = least_rss(bd, p1, proj, r0, cells.smooth_cols, upward=False, anchor=anchors[0])
     rss_n = least_rss(bd, p1, proj, r0, cells.narrow_cols, upward=True, anchor=anchors[1])
     return lr_statistic(rss_s, rss_n, n).T
-
-
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """BH-adjusted q-values (NaN p-values are not tested and stay NaN)."""
-    p = np.asarray(p, dtype=float)
-    q = np.full_like(p, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    m = len(ok)
-    if not m:
-        return q
-    order = ok[np.argsort(p[ok], kind="stable")]
-    ranked = p[order] * m / np.arange(1, m + 1)
-    q[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
-    return q
 
 
 def sharp_verdict(

@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TREE_LOCK = Path(tempfile.gettempdir()) / "bigbench-emergence-tests.lock"
 """Shared by the pytest-xdist workers: snakemake runs hold it shared, an edit of the tree exclusively."""
 _held_exclusive = False
+LIGHT_SIMULATIONS = ("calibration={draws: 200}", "vision={seeds: [0, 1, 2]}")
+"""--config values (after the run's own) for runs whose subject is the data: the rules that simulate
+(the verdicts' calibration, the vision models) still run every step, on fewer draws and seeds."""
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import pytest
 
 from scripts.lib.io import read_csv, read_json
 from tests.helpers.clean_corpus import AUDIT_TABLE, FAMILY, write_clean_corpus
-from tests.helpers.snakemake_cli import make_workdir, run_snakemake
+from tests.helpers.snakemake_cli import LIGHT_SIMULATIONS, make_workdir, run_snakemake
 
 pytestmark = [
     pytest.mark.integration,
@@ -22,7 +22,7 @@ def clean_run(tmp_path_factory):
     work = make_workdir(tmp_path_factory.mktemp("clean"))
     corpus = work / "corpus"
     tasks = write_clean_corpus(corpus)
-    run_snakemake(work, "-c2", "--config", "source=local", f"local={{path: {corpus}}}")
+    run_snakemake(work, "-c2", "--config", "source=local", f"local={{path: {corpus}}}", *LIGHT_SIMULATIONS)
     return work / "results" / "local-corpus", tasks
 
 

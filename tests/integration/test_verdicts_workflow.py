@@ -1,13 +1,14 @@
 """The verdict rules through the snakemake CLI on the SYNTHETIC sample: contract outputs, labels, reruns."""
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from scripts.lib.io import parquet_label, read_csv, read_json
-from tests.helpers.snakemake_cli import make_workdir, run_snakemake
+from tests.helpers.snakemake_cli import run_snakemake
 
 pytestmark = pytest.mark.integration
 
@@ -26,13 +27,14 @@ TARGETS = [
     RUN / "figures/verdicts_by_metric.pdf",
     RUN / "figures/calibration.png",
 ]
-CONFIG = ["--config", "source=sample", "calibration={reps: 10, draws: 200}"]
+CONFIG = ["--config", "source=sample"]
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = make_workdir(tmp_path_factory.mktemp("verdicts"))
-    run_snakemake(path, "-c2", *map(str, TARGETS), *CONFIG)
+def workdir(sample_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the shared sample run (test_rerun_is_byte_identical reruns rules in it)."""
+    path = tmp_path_factory.mktemp("verdicts") / "work"
+    shutil.copytree(sample_run, path, symlinks=True)
     return path
 
 

@@ -24,10 +24,16 @@ FETCH = $(SMK) --cores 1 --quiet host progress rules reason --config source=$(1)
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(BIN)/.installed: requirements.txt requirements-test.txt
+# The SLURM plugin goes in its own folder, outside site-packages (requirements-slurm.txt says why);
+# a .venv made before that had it in site-packages, hence the uninstall.
+SLURM_PLUGIN := $(VENV)/slurm-plugin
+
+$(BIN)/.installed: requirements.txt requirements-test.txt requirements-slurm.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	$(BIN)/python -m pip uninstall --quiet --quiet --yes snakemake-executor-plugin-slurm snakemake-executor-plugin-slurm-jobstep
+	$(BIN)/python -m pip install --quiet --no-deps --upgrade --target $(SLURM_PLUGIN) -r requirements-slurm.txt
 	touch $@
 
 venv: $(BIN)/.installed  ## create .venv from the pinned requirements (once)

@@ -27,8 +27,8 @@ import pandas as pd
 from scripts.lib.io import run_rule, write_csv, write_text
 from scripts.lib.present.latex import to_latex
 from scripts.lib.sources.extracts.difficulty_groups import PAPER_EMERGENT
+from scripts.lib.stats.multiplicity import benjamini_hochberg
 from scripts.lib.stats.nonmonotone import nonmonotone_curves
-from scripts.lib.stats.trend import benjamini_hochberg
 
 logger = logging.getLogger(__name__)
 

@@ -45,7 +45,8 @@ from scripts.lib.present.latex import to_latex
 from scripts.lib.present.names import NULL_SCOPES, TOTAL
 from scripts.lib.present.text import SCREEN_NAME, threshold_text, with_metric_names
 from scripts.lib.stats.emergence import above_threshold, effect_ok, screen_setting
-from scripts.lib.stats.trend import benjamini_hochberg, permutation_null
+from scripts.lib.stats.multiplicity import benjamini_hochberg
+from scripts.lib.stats.trend import permutation_null
 
 logger = logging.getLogger(__name__)
 

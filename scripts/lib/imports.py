@@ -7,16 +7,25 @@ the list cannot drift from the code.
 """
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
 LIB_PACKAGE = "scripts.lib"
 
 
+LIB_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+scripts\.lib\b[^\n(]*(?:\([^)]*\)|[^\n]*)|import[ \t]+scripts\.lib\b[^\n]*)", re.MULTILINE
+)
+"""A statement that imports from scripts.lib, parenthesised names included: only these are parsed
+(parsing every whole file took 0.25 s of each snakemake start)."""
+
+
 def imported_modules(source: str) -> set[str]:
     """Dotted names of the `scripts.lib` modules one source file imports (any nesting level)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    statements = "\n".join(match.group(0).strip() for match in LIB_IMPORT.finditer(source))
+    for node in ast.walk(ast.parse(statements)):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith(f"{LIB_PACKAGE}."))
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

@@ -29,8 +29,9 @@ from threadpoolctl import threadpool_limits
 
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_parquet, write_text
 from scripts.lib.present.latex import to_latex
-from scripts.lib.stats.backtest import backtest_table, map_predictions
+from scripts.lib.stats.backtest import backtest_table
 from scripts.lib.stats.bounds import y_bounds
+from scripts.lib.stats.metric_map import map_predictions
 from scripts.lib.stats.sharpness import CHUNK, check_columns, curve_noise, stack_curves
 
 logger = logging.getLogger(__name__)

@@ -27,12 +27,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from scripts.lib.io import load_metric_facts, run_rule, write_csv, write_json, write_parquet, write_text
 from scripts.lib.present.latex import to_latex
-from scripts.lib.stats.backtest import MIN_TRAIN_POINTS, map_predictive
+from scripts.lib.stats.backtest import MIN_TRAIN_POINTS
 from scripts.lib.stats.bounds import y_bounds
+from scripts.lib.stats.metric_map import map_predictive
 from scripts.lib.stats.sharpness import curve_noise
 from scripts.lib.stats.verdict_classes import (
     CLASS_SLUGS,
@@ -120,7 +121,7 @@ def map_at_jump(points: pd.DataFrame, sigma: np.ndarray, rows: pd.DataFrame, *, 
     xs = [np.asarray(per.at[c, "x"], float) for c in rows["curve_id"]]
     at = rows["unpredictable_at"].to_numpy(float)
     k = np.array([int(np.argmin(np.abs(np.log(x) - np.log(a)))) for x, a in zip(xs, at, strict=True)], dtype=int)
-    z = norm.ppf(1.0 - alpha)
+    z = ndtri(1.0 - alpha)
     for n_train in np.unique(k[k >= MIN_TRAIN_POINTS]):
         idx = np.flatnonzero(k == n_train)
         sharp_ids, cont_ids = rows["curve_id"].to_numpy()[idx], rows["continuous_curve_id"].to_numpy()[idx]

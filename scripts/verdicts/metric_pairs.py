@@ -45,6 +45,7 @@ import pandas as pd
 from scripts.lib.io import json_safe, load_metric_facts, run_rule, write_csv, write_json, write_text
 from scripts.lib.present.latex import to_latex
 from scripts.lib.sources.extracts.curves import read_curve_sources, with_source
+from scripts.lib.stats.multiplicity import holm
 from scripts.lib.stats.verdict_classes import emergence_tested
 
 logger = logging.getLogger(__name__)
@@ -103,17 +104,6 @@ def cluster_sign_test(b: np.ndarray, c: np.ndarray) -> float:
         dist = 0.5 * (np.roll(dist, int(v)) + np.roll(dist, -int(v)))
     values = np.arange(-total, total + 1)
     return float(min(1.0, dist[np.abs(values) >= abs(int(d.sum()))].sum()))
-
-
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm-adjusted p-values (valid under any dependence); NaN stays NaN."""
-    p = np.asarray(p, dtype=float)
-    out = np.full_like(p, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    order = ok[np.argsort(p[ok], kind="stable")]
-    adjusted = np.maximum.accumulate(p[order] * (len(ok) - np.arange(len(ok))))
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
 
 
 def _keyed(frame: pd.DataFrame) -> pd.DataFrame:

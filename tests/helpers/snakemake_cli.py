@@ -49,11 +49,18 @@ def snakemake_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
-    """`python -m snakemake -s ROOT/Snakefile -d workdir ARGS`; on failure, show the stderr tail."""
+def run_snakemake(
+    workdir: Path, *args: str, check: bool = True, timeout: float = 900, python_path: Path | None = None
+) -> subprocess.CompletedProcess:
+    """`python -m snakemake -s ROOT/Snakefile -d workdir ARGS`; on failure, show the stderr tail.
+
+    `python_path`: a folder of extra packages (PYTHONPATH), e.g. the SLURM plugin's."""
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir), *args]
+    env = snakemake_env(workdir)
+    if python_path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(python_path), env.get("PYTHONPATH")]))
     with tree_lock(exclusive=False):
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=snakemake_env(workdir), timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     if check and proc.returncode != 0:
         pytest.fail(f"snakemake {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-4000:]}", pytrace=False)
     return proc

@@ -182,11 +182,20 @@ def test_report_zip_lists_every_figure_and_table(finished_run):
         assert any(n.endswith(name) for n in names), f"{name} missing from report.zip"
 
 
+SLURM_PLUGIN = Path(sys.prefix) / "slurm-plugin"
+"""Where `make venv` installs the SLURM plugin (requirements-slurm.txt: outside site-packages)."""
+
+
+@pytest.mark.skipif(not SLURM_PLUGIN.is_dir(), reason=f"SLURM plugin not in {SLURM_PLUGIN} (make venv puts it there)")
 def test_slurm_profile_passes_a_dry_run(finished_run):
+    profile = str(ROOT / "workflow/profiles/slurm")
     proc = run_snakemake(
-        finished_run, "--profile", str(ROOT / "workflow/profiles/slurm"), "-n", "--config", "source=sample"
+        finished_run, "--profile", profile, "-n", "--config", "source=sample", python_path=SLURM_PLUGIN
     )
     assert "Nothing to be done" in proc.stdout
+    # Without the folder on the path snakemake does not see the plugin: the profile names a missing executor.
+    proc = run_snakemake(finished_run, "--profile", profile, "-n", "--config", "source=sample", check=False)
+    assert proc.returncode != 0 and "slurm" in proc.stderr
 
 
 if __name__ == "__main__":

@@ -11,12 +11,11 @@ from scripts.lib.ladders import BIG_G
 from scripts.lib.stats.backtest import (
     backtest_stack,
     curve_tests,
-    holm,
-    map_predictions,
-    map_predictive,
     shape_prior,
     sym_inv,
 )
+from scripts.lib.stats.metric_map import map_predictions, map_predictive
+from scripts.lib.stats.multiplicity import holm
 from scripts.lib.stats.noise import agresti_coull_se
 from scripts.lib.stats.sharpness import Stack
 from scripts.lib.stats.smooth_fit import build_cells

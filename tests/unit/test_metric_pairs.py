@@ -15,11 +15,11 @@ import pytest
 from scipy.stats import binomtest
 
 from scripts.lib.sources.extracts.curves import with_source
+from scripts.lib.stats.multiplicity import holm
 from scripts.verdicts.metric_pairs import (
     POOLED,
     SCREEN_NOT_COMPARED,
     cluster_sign_test,
-    holm,
     metric_cases,
     pair_table,
     run,

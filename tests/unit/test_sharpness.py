@@ -15,6 +15,7 @@ import pytest
 from scripts.lib.ladders import BIG_G, GPT
 from scripts.lib.stats import verdict_curves  # a module import: pytest would collect tests_from_config
 from scripts.lib.stats.bounds import bounds_for, fit_bounded
+from scripts.lib.stats.multiplicity import benjamini_hochberg
 from scripts.lib.stats.noise import agresti_coull_se
 from scripts.lib.stats.sharpness import (
     Stack,
@@ -25,7 +26,6 @@ from scripts.lib.stats.sharpness import (
     sharpness_table,
 )
 from scripts.lib.stats.smooth_fit import GUMBEL_WIDTH, build_cells, project
-from scripts.lib.stats.trend import benjamini_hochberg
 from scripts.lib.stats.verdict_classes import emergence_tested
 
 X = np.array([n for _, n in BIG_G], dtype=float)

@@ -11,7 +11,8 @@ from scripts.beyond.figure_trend import run as draw_trend
 from scripts.beyond.trend_pvalues import TOTAL, effect_mask, group_weights, run
 from scripts.lib.io import parquet_label, read_csv
 from scripts.lib.stats.emergence import curve_statistics, es_matrix, score_curves
-from scripts.lib.stats.trend import all_orderings, at_least, benjamini_hochberg, permutation_null
+from scripts.lib.stats.multiplicity import benjamini_hochberg
+from scripts.lib.stats.trend import all_orderings, at_least, permutation_null
 
 XS = np.logspace(6, 11, 12)
 RNG = np.random.default_rng(0)

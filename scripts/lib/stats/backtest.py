@@ -8,21 +8,22 @@ least squares, weighted by its evidence times the posterior probability that the
 stays inside the metric's range (`bounds`), its prediction clipped to that range. The predictive
 SD adds the point's own noise; sigma is scaled by the overdispersion factor phi of the training
 points' best fit, and z_k = (observed - mean) / SD is referred to a t distribution with phi's
-k - 4 degrees of freedom. `unpredictable` = some model rejected by Holm's procedure at `alpha` over
-the models tested within the curve; `unpredictable_at` its x (the first such model). The
-largest-model columns: the largest model predicted from all but the largest `holdout`. The metric
-map asks Wei et al.'s question: a sharp metric predicted from a continuous metric of the same
-(family, task, subtask, shots) through a map fitted on smaller models.
+k - 4 degrees of freedom.
+`unpredictable` = some model rejected by Holm's procedure at `alpha` over the models tested within
+the curve; `unpredictable_at` its x (the first such model). The largest-model columns: the largest
+model predicted from all but the largest `holdout`. The metric map asks Wei et al.'s question: a
+sharp metric predicted from a continuous metric of the same (family, task, subtask, shots)
+through a map fitted on smaller models, is `metric_map`'s.
 """
 
 from dataclasses import fields, replace
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
-from scipy.stats import t as student_t
+from scipy.special import ndtr, stdtr, stdtrit  # scipy.stats' t, without its 0.5 s import per rule
 
 from scripts.lib.stats.bounds import clip, y_bounds
+from scripts.lib.stats.multiplicity import holm
 from scripts.lib.stats.noise import SMOOTH_FIT_PARAMS
 from scripts.lib.stats.sharpness import Stack, curve_noise, sharpness_table, stack_curves
 from scripts.lib.stats.smooth_fit import SIGMOID_KINDS, Cells, build_cells
@@ -220,19 +221,6 @@ def averaged_prediction(
     return mean, np.clip(var, 0.0, None), phi
 
 
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm-adjusted p-values along each row of p (C, m); NaN = not tested (not counted in m)."""
-    tested = np.isfinite(p)
-    m = tested.sum(axis=1, keepdims=True)
-    order = np.argsort(np.where(tested, p, np.inf), axis=1, kind="stable")
-    ranked = np.take_along_axis(np.where(tested, p, np.inf), order, 1)
-    factor = np.maximum(m - np.arange(p.shape[1])[None, :], 1)
-    adj = np.maximum.accumulate(np.minimum(ranked * factor, 1.0), axis=1)
-    out = np.empty_like(adj)
-    np.put_along_axis(out, order, adj, 1)
-    return np.where(tested, out, np.nan)
-
-
 def backtest_stack(
     st: Stack,
     bounds: np.ndarray,
@@ -273,14 +261,14 @@ def backtest_stack(
                 last["backtest_dispersion"][rows] = phi
         dfs[k] = max(k - SMOOTH_FIT_PARAMS, 1)
     z = (st.y - mean) / sd
-    p = student_t.sf(z, dfs[None, :])
+    p = stdtr(dfs[None, :], -z)
     adjusted = holm(p)
     rejected = adjusted <= alpha
     first = np.where(rejected.any(axis=1), rejected.argmax(axis=1), -1)
     rows = np.arange(size)
     hit = first >= 0
     df_last = max(n - holdout - SMOOTH_FIT_PARAMS, 1)
-    upper = last["backtest_pred_y"] + student_t.ppf(1.0 - alpha, df_last) * last["backtest_sd"]
+    upper = last["backtest_pred_y"] + stdtrit(df_last, 1.0 - alpha) * last["backtest_sd"]
     tested = np.isfinite(z)
     return pd.DataFrame(
         {
@@ -319,40 +307,6 @@ def backtest_table(
         res["backtest_err"] = st.y[ok, -1] - res["backtest_pred_y"]
         parts.append(res)
     return pd.concat(parts, ignore_index=True).rename(columns={"upper": "backtest_upper_y"})
-
-
-MAP_MIN_WIDTH = 0.25
-"""Width unit of the map's cells, as a fraction of the continuous metric's training range."""
-
-
-def map_predictive(
-    cont: np.ndarray, y_sharp: np.ndarray, sigma: np.ndarray, cont_new: np.ndarray, bounds: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and SD (C,) of y_sharp at cont_new (C,) through a map y_sharp = a + b g(continuous).
-
-    Fitted on the training points (C, n) of each row (e.g. the models below the one to predict);
-    the continuous values are rescaled to [0, 1] over them; every cell (smooth and narrow: a sharp
-    metric can be a step function of a continuous one), averaged as in the backtest, clipped to
-    the sharp metric's `bounds` (C, 2). The SD is the map's (parameters and shapes), with sigma
-    scaled by phi, without the new point's own noise.
-    """
-    lo = cont.min(axis=1, keepdims=True)
-    span = np.maximum(cont.max(axis=1, keepdims=True) - lo, 1e-12)
-    order = np.argsort(cont, axis=1, kind="stable")
-    t_s = np.take_along_axis((cont - lo) / span, order, 1)
-    y_s = np.take_along_axis(y_sharp, order, 1)
-    s_s = np.take_along_axis(sigma, order, 1)
-    t_new = (np.asarray(cont_new, dtype=float) - lo[:, 0]) / span[:, 0]
-    cells = build_cells(t_s, min_width_decades=MAP_MIN_WIDTH)
-    mean, var, _ = averaged_prediction(cells, t_s, y_s, s_s, t_new[:, None], bounds[:, :1], bounds[:, 1:], expand=False)
-    return mean[:, 0], np.sqrt(var[:, 0])
-
-
-def map_predictions(
-    cont: np.ndarray, y_sharp: np.ndarray, sigma: np.ndarray, cont_new: np.ndarray, bounds: np.ndarray
-) -> np.ndarray:
-    """The mean of `map_predictive`: y_sharp predicted at cont_new (C,) from a map fitted on (C, n)."""
-    return map_predictive(cont, y_sharp, sigma, cont_new, bounds)[0]
 
 
 def curve_tests(

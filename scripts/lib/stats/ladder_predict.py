@@ -12,7 +12,7 @@ noise too):
   briefly at the same C; that spread becomes phi and widens the interval;
 - `predict_via_bpb`: bits per byte of the correct answer (continuous) at the targets by the
   paper's step 1 (`loss_nd_draws`), then mapped to accuracy by the backtest's metric map
-  (`backtest.map_predictive`), every step-1 draw through the map (law of total variance);
+  (`metric_map.map_predictive`), every step-1 draw through the map (law of total variance);
 - `predict_two_step`: the paper's chain, step 1 L(N, D) = E + A / N^alpha + B / D^beta fitted to
   task bpb (`fit_loss_nd`: Huber in log space by L-BFGS-B, as upstream), step 2
   acc = a / (1 + exp(-k (L - L0))) + b (`fit_sigmoid`); interval by a residual bootstrap of step 1
@@ -29,8 +29,9 @@ from scipy.optimize import curve_fit, minimize
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
-from scripts.lib.stats.backtest import averaged_prediction, backtest_cells, map_predictive
+from scripts.lib.stats.backtest import averaged_prediction, backtest_cells
 from scripts.lib.stats.bounds import clip
+from scripts.lib.stats.metric_map import map_predictive
 from scripts.lib.stats.noise import SMOOTH_FIT_PARAMS, agresti_coull_se
 from scripts.lib.stats.smooth_fit import build_cells
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from scipy.special import chdtr, gammaincinv  # scipy.stats' chi2 (cdf, ppf), without its import cost
 
 from scripts.lib.stats.bounds import clip
 
@@ -276,8 +276,8 @@ def p_values(
             # One stream per (seed, curve length, round, block, first curve): reruns draw the same numbers.
             rng = np.random.default_rng([seed, n, round_, start, int(a[0])])
             # phi_b = phi_raw df / chi2_df given phi_b >= 1, i.e. chi2 truncated to [0, phi_raw df].
-            top = chi2.cdf(phi_raw[a, None] * phi_df[a, None], phi_df[a, None])
-            q = chi2.ppf(rng.uniform(size=(len(a), b)) * top, phi_df[a, None])
+            top = chdtr(phi_df[a, None], phi_raw[a, None] * phi_df[a, None])
+            q = 2.0 * gammaincinv(phi_df[a, None] / 2.0, rng.uniform(size=(len(a), b)) * top)
             phi_b = np.where(top > 1e-12, phi_raw[a, None] * phi_df[a, None] / np.maximum(q, 1e-300), 1.0)
             sd = np.sqrt(phi_b[:, :, None] / pool.w[a, None, :])
             ystar = null[a, None, :] + sd * rng.standard_normal((len(a), b, n))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from scripts.lib.stats.bounds import Bounds, bounds_for, fit_bounded, least_rss, whiten, y_bounds
 from scripts.lib.stats.emergence import es_matrix
+from scripts.lib.stats.multiplicity import benjamini_hochberg
 from scripts.lib.stats.noise import (
     SMOOTH_FIT_PARAMS,
     curve_noise_source,
@@ -29,7 +30,6 @@ from scripts.lib.stats.noise import (
     pooled_residual_sigma,
 )
 from scripts.lib.stats.smooth_fit import Cells, Projection, build_cells, project
-from scripts.lib.stats.trend import benjamini_hochberg
 
 logger = logging.getLogger(__name__)
 

@@ -139,17 +139,3 @@ def permutation_null(
         frame["p_exact"], frame["n_ge"] / frame["n_orderings"], (1.0 + frame["n_ge"]) / (1.0 + permutations)
     )
     return frame, np.rint(counts).astype(np.int64)
-
-
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """BH adjusted p-values (q-values): q_(k) = min_{j >= k} p_(j) * m / j, capped at 1; NaN stays NaN."""
-    p = np.asarray(p, dtype=float)
-    q = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    m = len(ok)
-    if m == 0:
-        return q
-    order = ok[np.argsort(p[ok], kind="stable")]
-    scaled = p[order] * m / np.arange(1, m + 1)
-    q[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    return q

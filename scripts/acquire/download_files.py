@@ -13,7 +13,7 @@ interrupted run resumes: files already there and matching their git blob sha are
 import logging
 
 from scripts.lib.io import run_rule, write_csv
-from scripts.lib.sources.github import download_folder
+from scripts.lib.sources.github.download import download_folder
 from scripts.lib.sources.manifest import build_manifest, is_results_file
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from scripts.lib.io import atomic_path, run_rule
 from scripts.lib.sources.extracts.registry import Entry, entries, root_of
-from scripts.lib.sources.github import Unreachable, download_pinned_file
+from scripts.lib.sources.github.client import Unreachable
+from scripts.lib.sources.github.download import download_pinned_file
 from scripts.lib.sources.manifest import sha256_file
 
 logger = logging.getLogger(__name__)

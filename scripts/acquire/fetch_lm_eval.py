@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from scripts.lib.io import run_rule, write_csv
-from scripts.lib.sources.github import Unreachable, download_folder
+from scripts.lib.sources.github.client import Unreachable
+from scripts.lib.sources.github.download import download_folder
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from scripts.acquire.download_files import run
-from scripts.lib.sources.github import git_blob_sha_file
+from scripts.lib.sources.github.fetch import git_blob_sha_file
 from scripts.lib.sources.manifest import is_results_file
 from tests.helpers.fake_repos import write_fake_bigbench
 from tests.helpers.github_mirror import GitHubMirror, git_blob_sha

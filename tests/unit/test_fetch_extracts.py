@@ -6,7 +6,7 @@ import pytest
 
 from scripts.acquire.fetch_extracts import fetch_entry
 from scripts.lib.sources.extracts.registry import Entry, PinnedFile
-from scripts.lib.sources.github import DownloadError
+from scripts.lib.sources.github.client import DownloadError
 from tests.helpers.github_mirror import GitHubMirror
 from tests.helpers.github_testing import hermetic
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from scripts.acquire.download_files import run
-from scripts.lib.sources.github import DownloadError, GitHubClient
+from scripts.lib.sources.github.client import DownloadError, GitHubClient
 from scripts.lib.sources.github.refs import resolve_commit
 from tests.helpers.github_mirror import GitHubMirror
 from tests.helpers.github_testing import (

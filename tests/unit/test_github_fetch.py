@@ -11,14 +11,9 @@ from typing import Any
 import pytest
 
 from scripts.lib.io import read_csv
-from scripts.lib.sources.github import (
-    DownloadError,
-    GitHubClient,
-    download_folder,
-    download_pinned_file,
-    fetch_entries,
-    git_blob_sha_file,
-)
+from scripts.lib.sources.github.client import DownloadError, GitHubClient
+from scripts.lib.sources.github.download import download_folder, download_pinned_file
+from scripts.lib.sources.github.fetch import fetch_entries, git_blob_sha_file
 from scripts.lib.sources.manifest import build_manifest, find_results_files, sha256_file
 from tests.helpers.fake_repos import write_fake_pythia
 from tests.helpers.github_mirror import GitHubMirror, git_blob_sha

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.lib.sources.github import DownloadError
+from scripts.lib.sources.github.client import DownloadError
 from scripts.lib.sources.github.refs import ref_cache_file, resolve_ref
 from tests.helpers.github_mirror import GitHubMirror
 from tests.helpers.github_testing import closed_port, fake_source

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from scripts.lib.sources.github import DownloadError, GitHubClient, list_tree, select_entries, split_patterns
-from scripts.lib.sources.github.tree import path_matches
+from scripts.lib.sources.github.client import DownloadError, GitHubClient
+from scripts.lib.sources.github.tree import list_tree, path_matches, select_entries, split_patterns
 from scripts.lib.sources.manifest import find_results_files, is_results_file
 from tests.helpers.fake_repos import write_fake_bigbench, write_fake_pythia
 from tests.helpers.github_mirror import GitHubMirror
@@ -167,7 +167,7 @@ def test_any_repository_and_patterns(tmp_path: Path) -> None:
 
 
 def test_no_matching_file_is_an_error(tmp_path: Path) -> None:
-    from scripts.lib.sources.github import download_folder
+    from scripts.lib.sources.github.download import download_folder
 
     with GitHubMirror(fake_source(tmp_path)) as mirror:
         with pytest.raises(DownloadError, match=r"google/BIG-bench@[0-9a-f]{40}: no file matches nothing/\*\.csv"):

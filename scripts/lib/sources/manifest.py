@@ -4,13 +4,17 @@ Every source (github download, local clone, synthetic sample) ends in the same m
 parse rule and provenance.json do not care where the files came from (docs/bigbench-format.md §1).
 """
 
+from __future__ import annotations
+
 import hashlib
 import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a manifest is built: the Snakefile reads sha256_file, not pandas
+    import pandas as pd
 
 RESULTS_RE = re.compile(r"^bigbench/benchmark_tasks/([^/]+)/results/(scores_[^/]+\.json)$")
 """A scores file, as a '/'-separated path relative to the repository root."""
@@ -76,6 +80,8 @@ def build_manifest(root: str | os.PathLike[str], relpaths: Iterable[str]) -> pd.
             rows.append((rel, full.stat().st_size, sha256_file(full)))
         else:
             rows.append((rel, 0, NOT_REGULAR_SHA256))
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
 
 

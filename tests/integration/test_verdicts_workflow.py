@@ -1,14 +1,11 @@
-"""The verdict rules through the snakemake CLI on the SYNTHETIC sample: contract outputs, labels, reruns."""
+"""The verdict rules through the snakemake CLI on the SYNTHETIC sample: contract outputs and labels."""
 
-import hashlib
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from scripts.lib.io import parquet_label, read_csv, read_json
-from tests.helpers.snakemake_cli import run_snakemake
 
 pytestmark = pytest.mark.integration
 
@@ -27,15 +24,12 @@ TARGETS = [
     RUN / "figures/verdicts_by_metric.pdf",
     RUN / "figures/calibration.png",
 ]
-CONFIG = ["--config", "source=sample"]
 
 
 @pytest.fixture(scope="module")
-def workdir(sample_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of the shared sample run (test_rerun_is_byte_identical reruns rules in it)."""
-    path = tmp_path_factory.mktemp("verdicts") / "work"
-    shutil.copytree(sample_run, path, symlinks=True)
-    return path
+def workdir(sample_run: Path) -> Path:
+    """The shared sample run, read only (its reruns are byte-identical: tests/integration/test_reruns.py)."""
+    return sample_run
 
 
 def test_contract_outputs_exist(workdir):
@@ -76,22 +70,3 @@ def test_summary_sentences_and_labels(workdir):
     for table in ("verdicts_by_metric", "calibration"):
         first = (workdir / RUN / "tables" / f"{table}.csv").read_text().splitlines()[0]
         assert first.startswith("# SYNTHETIC DATA")
-
-
-def test_rerun_is_byte_identical(workdir):
-    def digests() -> dict[str, str]:
-        return {str(t): hashlib.sha256((workdir / t).read_bytes()).hexdigest() for t in TARGETS}
-
-    before = digests()
-    # --forcerun and --config both take several values: targets first, --config last.
-    run_snakemake(
-        workdir,
-        "-c2",
-        *map(str, TARGETS),
-        "--forcerun",
-        "sharpness_curves",
-        "backtest_curves",
-        "calibration_study",
-        *CONFIG,
-    )
-    assert digests() == before

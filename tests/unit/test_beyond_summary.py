@@ -1,14 +1,12 @@
 """beyond_summary.json is read back from the tables of docs/design.md §9, and its rules run on the sample."""
 
 import json
-import re
 
 import pandas as pd
 import pytest
 
 from scripts.beyond.beyond_summary import summarise
 from scripts.lib.io import read_csv
-from tests.helpers.snakemake_cli import make_workdir, run_snakemake
 
 HEADLINE = "multiple_choice_grade+exact_str_match"
 
@@ -111,26 +109,11 @@ BEYOND_FIGURES = {
 }
 
 
-def beyond_targets(formats: tuple[str, ...]) -> list[str]:
-    """beyond_summary.json and the docs/design.md §9 figures in the given formats (as rule all lists them)."""
-    figures = [f"results/sample/figures/{name}.{ext}" for name in BEYOND_FIGURES for ext in formats]
-    return ["results/sample/beyond_summary.json", *figures]
-
-
-def job_stats(proc) -> str:
-    """The `Job stats:` table of a dry run ('' when nothing is to be done)."""
-    out = proc.stdout
-    return out.split("Job stats:")[1].split("Reasons")[0] if "Job stats:" in out else ""
-
-
 @pytest.mark.integration
-def test_issue7_rules_run_on_the_sample(tmp_path):
-    workdir = make_workdir(tmp_path)
-    fast = workdir / "fast.yaml"
-    fast.write_text("trend: {permutations: 200}\nbootstrap: {samples: 300}\n")
-    targets = beyond_targets(("pdf", "png"))
-    run_snakemake(workdir, "-c2", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
-    run = workdir / "results" / "sample"
+def test_issue7_rules_run_on_the_sample(sample_run):
+    # Which edits rerun these rules (trend.permutations, figures.formats, sample.seed) is checked
+    # against the README's table in tests/integration/test_reruns.py.
+    run = sample_run / "results" / "sample"
     summary = json.loads((run / "beyond_summary.json").read_text())
     assert summary["data_label"].startswith("SYNTHETIC DATA")
     trend = read_csv(run / "tables/trend_by_metric.csv")
@@ -144,37 +127,3 @@ def test_issue7_rules_run_on_the_sample(tmp_path):
         label = "# Mirage mathematical model" if name == "mirage_toy_model" else "# SYNTHETIC DATA"
         assert (run / f"figures/{name}.csv").read_text().startswith(label)
     assert (run / "tables/toy_resolution.csv").read_text().startswith("# Mirage mathematical model")
-    # a changed trend setting reruns the trend test, its figure and the summary only
-    dry = run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
-    assert "Nothing to be done" in dry.stdout + dry.stderr
-    fast.write_text("trend: {permutations: 100}\nbootstrap: {samples: 300}\n")
-    stats = job_stats(
-        run_snakemake(workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "--", *targets)
-    )
-    assert "trend_pvalues" in stats and "beyond_summary" in stats and "figure_trend" in stats
-    assert "bootstrap_tasks" not in stats and "emergence_scores" not in stats and "figure_bootstrap" not in stats
-    fast.write_text("trend: {permutations: 200}\nbootstrap: {samples: 300}\n")
-    # docs/design.md §7: editing figures.formats reruns the five figure rules and nothing that computes
-    stats = job_stats(
-        run_snakemake(
-            workdir,
-            "-n",
-            "--configfile",
-            str(fast),
-            "--config",
-            "source=sample",
-            "figures={formats: [pdf, png, svg]}",
-            "--",
-            *beyond_targets(("pdf", "png", "svg")),
-        )
-    )
-    scheduled = set(re.findall(r"^(\w+)\s+\d+\s*$", stats, re.M)) - {"job", "total"}
-    assert scheduled == set(BEYOND_FIGURES.values())
-    # the toy model has no data: a new sample seed reruns the analyses but not the toy rules
-    stats = job_stats(
-        run_snakemake(
-            workdir, "-n", "--configfile", str(fast), "--config", "source=sample", "sample={seed: 1}", "--", *targets
-        )
-    )
-    assert "trend_pvalues" in stats and "figure_trend" in stats
-    assert "toy_model" not in stats and "figure_toy" not in stats

@@ -84,6 +84,8 @@ def test_imported_modules_reads_every_import_form() -> None:
         "from scripts.lib.sources.github import tree\n"
         "import numpy\n"
         "def f():\n    from scripts.lib.stats.emergence import es_matrix\n"
+        "from scripts.lib.stats.multiplicity import (\n    holm,\n    benjamini_hochberg,\n)\n"
+        "x = 'from scripts.lib.not_at_line_start import y'\n"
     )
     assert imported_modules(source) == {
         "scripts.lib.io",
@@ -94,6 +96,9 @@ def test_imported_modules_reads_every_import_form() -> None:
         "scripts.lib.sources.github.tree",
         "scripts.lib.stats.emergence",
         "scripts.lib.stats.emergence.es_matrix",
+        "scripts.lib.stats.multiplicity",
+        "scripts.lib.stats.multiplicity.holm",
+        "scripts.lib.stats.multiplicity.benjamini_hochberg",
     }
 
 

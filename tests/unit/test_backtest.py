@@ -77,6 +77,26 @@ def test_the_bound_covers_a_noise_free_gumbel_between_grid_widths(n):
     assert (y[-1] - row["backtest_pred_y"]) / row["backtest_sd"] < 1.645
 
 
+def test_a_mirage_curve_tending_to_the_bound_is_covered():
+    # exp(-(N_0 / N)^0.34) (Hoffmann et al.'s exponent) from the smallest model: 0.977 at 128B, tending to 1.
+    # When the range weight bounded a sigmoid's asymptotes, the shapes that reach 1 lost half their weight to
+    # those levelling off lower: predicted 0.959, truth at z = 2.4 (docs/statistics.md, Calibration).
+    y = np.exp(-((X[0] / X) ** 0.34))
+    row = backtest([y]).iloc[0]
+    assert row["upper"] >= y[-1]
+    assert (y[-1] - row["backtest_pred_y"]) / row["backtest_sd"] < 1.645
+
+
+def test_the_extrapolation_term_widens_a_rise_and_leaves_a_flat_curve_alone(monkeypatch):
+    curves = [LOGISTIC, np.full(12, 0.3)]
+    with_term = backtest(curves)
+    monkeypatch.setattr("scripts.lib.stats.backtest.EXTRAPOLATION_DISCREPANCY", 0.0)
+    without = backtest(curves)
+    assert with_term["backtest_pred_y"].to_numpy() == pytest.approx(without["backtest_pred_y"].to_numpy())
+    assert with_term["backtest_sd"].iloc[0] > 1.1 * without["backtest_sd"].iloc[0]
+    assert with_term["backtest_sd"].iloc[1] == pytest.approx(without["backtest_sd"].iloc[1], rel=1e-9)
+
+
 def test_no_prediction_leaves_the_metric_range():
     # A line to 0.99, a curve pinned at 1 and one at 0: means, bounds and the first rejected model's
     # prediction all inside [0, 1].

@@ -5,8 +5,10 @@ only, by the smooth family (`smooth_fit`, the sharpness test's H0) averaged over
 cell y = a + b g_k(t) is widened by its first-order change in centre and in log width over one grid
 step (so the average does not collapse onto one coarse grid shape at large n), fitted by Bayesian
 least squares, weighted by its evidence times the posterior probability that the fitted curve
-stays inside the metric's range (`bounds`), its prediction clipped to that range. The predictive
-SD adds the point's own noise; sigma is scaled by the overdispersion factor phi of the training
+stays inside the metric's range (`bounds`) from the first training model to the model predicted,
+its prediction clipped to that range. The predictive SD adds a model-form term proportional to the
+change predicted from the last training model (`EXTRAPOLATION_DISCREPANCY`) and the point's own
+noise; sigma is scaled by the overdispersion factor phi of the training
 points' best fit, and z_k = (observed - mean) / SD is referred to a t distribution with phi's
 k - 4 degrees of freedom.
 `unpredictable` = some model rejected by Holm's procedure at `alpha` over the models tested within
@@ -38,6 +40,10 @@ LOG_WIDTH_STEP = 0.5
 """Log-width step of the local expansion (a width ratio of e^0.5 = 1.65, the grid's ratio of widths)."""
 EXPANSION_PRIOR = 0.5
 """Prior SD of a cell's shift in centre and in log width, in grid steps (the truth is within half a step of a cell)."""
+EXTRAPOLATION_DISCREPANCY = 0.5
+"""SD of the model-form error of a prediction, in units of the change it predicts from the last
+training model: a rise the smaller models show may continue faster or slower than any smooth shape
+fitted to them; a flat curve predicted flat keeps its power against a jump."""
 LAST_MIN_TRAIN = 3
 """Fewer training points than this: no largest-model prediction (NaN), as before the per-model test."""
 
@@ -150,9 +156,8 @@ def averaged_prediction(
     Per cell (docs/statistics.md, "Unpredictability backtest"): regressors (`design`), sigma scaled
     by phi, a flat intercept, b ~ N(0, tau^2) (tau the range lo/hi (C, 1), or twice the observed
     range when unbounded) and expansion slopes ~ N(0, EXPANSION_PRIOR^2 E[b^2]). Weight = `shape_prior`
-    x evidence x P(the fitted curve's ends lie in [lo, hi]) (the bounded family: a sigmoid's
-    asymptotes, else the ends of the ladder-to-target range), 0 for a fit shifted beyond one grid
-    step; predictions clipped to [lo, hi].
+    x evidence x P(the fitted curve's values at the first training point and at the farthest target
+    lie in [lo, hi]), 0 for a fit shifted beyond one grid step; predictions clipped to [lo, hi].
     """
     n = t.shape[1]
     mom = weighted_moments(cells, t, y, 1.0 / sigma**2, t_new, expand=expand)
@@ -193,15 +198,13 @@ def averaged_prediction(
         quad = np.einsum("ckmp,ckpq,ckmq->ckm", d, a_inv, d)
         return ybar[:, None, None] + np.einsum("ckmp,ckp->ckm", d, beta), base_var[:, None, None] + quad
 
-    # The fitted curve's two ends: a sigmoid's asymptotes (g = 0 and 1, where the expansion terms
-    # vanish), else its values at the first training point and at the farthest target.
+    # The fitted curve where it is used: its values at the first training point and at the farthest
+    # target (not a sigmoid's asymptotes: a truth that tends to the bound, as exp(-(c/N)^alpha) does,
+    # would lose half its weight to the shapes that level off lower; b's tau prior keeps the
+    # asymptotes of a rise centred beyond the data in check).
     rows = np.arange(len(t))
     first = design(cells, t[:, :1], expand=expand)[:, :, 0]
-    ends = np.stack([first, mom["new"][rows, :, t_new.argmax(axis=1)]], axis=2)
-    sigmoid_ends = np.zeros((1, 1, 2, p))
-    sigmoid_ends[0, 0, 1, 0] = 1.0
-    sigmoid = np.isin(cells.kind, SIGMOID_KINDS)[None, :, None, None]
-    end_mean, end_var = at(np.where(sigmoid, sigmoid_ends, ends))
+    end_mean, end_var = at(np.stack([first, mom["new"][rows, :, t_new.argmax(axis=1)]], axis=2))
     end_sd = np.sqrt(end_var)
     lo3, hi3 = lo[:, :, None], hi[:, :, None]
     inside = ndtr(np.where(np.isfinite(hi3), (hi3 - end_mean) / end_sd, np.inf)) - ndtr(
@@ -251,8 +254,10 @@ def backtest_stack(
             t, y, s = st.t[rows, :k], st.y[rows, :k], st.sigma[rows, :k]
             cells = backtest_cells(build_cells(t, min_width_decades=min_width_decades))
             m, v, phi = averaged_prediction(
-                cells, t, y, s, st.t[rows][:, targets], bounds[rows, 0:1], bounds[rows, 1:2], expand=True
+                cells, t, y, s, st.t[rows][:, targets + [k - 1]], bounds[rows, 0:1], bounds[rows, 1:2], expand=True
             )
+            change = m[:, :-1] - m[:, -1:]
+            m, v = m[:, :-1], v[:, :-1] + (EXTRAPOLATION_DISCREPANCY * change) ** 2
             total = np.sqrt(v + phi[:, None] * st.sigma[rows][:, targets] ** 2)
             if k >= min_train:
                 mean[rows, k], sd[rows, k] = m[:, 0], total[:, 0]

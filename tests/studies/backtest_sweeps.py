@@ -1,4 +1,4 @@
-"""Backtest coverage on sweeps of sigmoid centres and widths (SYNTHETIC; docs/statistics.md, Calibration).
+"""The backtest on sweeps of known curves (SYNTHETIC; docs/statistics.md, Calibration).
 
 Not a test (pytest does not collect it). Gumbel and logistic rises 0.25 + 0.5 x
 `calibration_curves.sigmoid`, 2, 3 and 4 decades wide, centred every half decade from 10^7 to
@@ -6,8 +6,9 @@ Not a test (pytest does not collect it). Gumbel and logistic rises 0.25 + 0.5 x
 per cell: the share of curves whose largest model lies under its nominal one-sided 95 % bound
 (predicted from the eleven smaller models) and the share called unpredictable. Then straight
 lines with extra model-to-model noise (phi = 1, 2, 5) on the 12, 5 and 4 largest BIG-G models.
+Then the power against a +0.45 jump from chance at BIG-G's 128B and 1B models.
 
-Usage: .venv/bin/python tests/studies/coverage_sweep.py [--out FILE.csv]   (about 4 minutes on 2 cores)
+Usage: .venv/bin/python tests/studies/backtest_sweeps.py [--out FILE.csv]   (about 5 minutes on 2 cores)
 """
 
 import argparse
@@ -26,6 +27,7 @@ from scripts.lib.stats.noise import agresti_coull_se  # noqa: E402
 from scripts.lib.stats.sharpness import Stack  # noqa: E402
 
 REPS = 200
+LADDER_NAMES = {11: "128B", 6: "1B"}
 T = np.log10(LADDERS["BIG-G"])
 
 
@@ -55,6 +57,17 @@ def line_cell(args: tuple[int, float, int]) -> tuple[int, float, float, float]:
         st, np.tile([0.0, 1.0], (reps, 1)), min_train=min(4, points - 1), holdout=1, min_width_decades=1.0, alpha=0.05
     )
     return points, phi, float(out["unpredictable"].mean()), float((y[:, -1] <= out["upper"].to_numpy()).mean())
+
+
+def jump_cell(args: tuple[int, int]) -> tuple[str, int, float]:
+    """Chance 0.25, then 0.70 from model `at` on (BIG-G), n examples, 200 curves: the share called unpredictable."""
+    at, n = args
+    p = np.where(np.arange(len(T)) >= at, 0.70, LOW)
+    y = simulate(p, n=n, phi=1.0, reps=REPS, rng=np.random.default_rng([at, n]))
+    sigma = agresti_coull_se(y, np.full_like(y, n), 0.0, 1.0)
+    st = Stack(np.arange(REPS), np.tile(T, (REPS, 1)), y, sigma, np.zeros(REPS))
+    out = backtest_stack(st, np.tile([0.0, 1.0], (REPS, 1)), min_train=4, holdout=1, min_width_decades=1.0, alpha=0.05)
+    return LADDER_NAMES[at], n, float(out["unpredictable"].mean())
 
 
 def main() -> None:
@@ -88,6 +101,13 @@ def main() -> None:
         )
     print("straight lines with extra noise (n = 1000):")
     print(lines.to_string(index=False))
+    with ProcessPoolExecutor(2) as pool:
+        power = pd.DataFrame(
+            pool.map(jump_cell, [(at, n) for at in (11, 6) for n in (32, 100, 1000)]),
+            columns=["jump_at", "n", "unpredictable"],
+        )
+    print("power against +0.45 from chance:")
+    print(power.to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -181,6 +181,7 @@ def run(
             holdout=int(holdout),
             min_width_decades=float(min_width_decades),
             alpha=float(alpha),
+            extrapolation=float(backtest["extrapolation"]),
         )
     curves_out = per_curve(points, result, bounds)
     write_parquet(curves_out.sort_values("curve_id").reset_index(drop=True), table, label=label)

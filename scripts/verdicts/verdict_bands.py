@@ -89,6 +89,7 @@ def run(
         "min_train": int(backtest["min_train"]),
         "min_width_decades": float(sharpness["min_width_decades"]),
         "alpha": float(backtest["alpha"]),
+        "extrapolation": float(backtest["extrapolation"]),
     }
     out = gallery_points(chosen, points, sigma, settings) if len(chosen) else pd.DataFrame(columns=COLUMNS)
     write_csv(out, data, label=label)

@@ -10,7 +10,7 @@ PaLM's 3 models allow no test and are left out.
 
 Usage: .venv/bin/python tests/studies/backtest_grid.py [--reps 40] [--extrapolation C] [--out FILE]
 (40 curves per cell: about 2 minutes on 2 cores; `--extrapolation` overrides
-`backtest.EXTRAPOLATION_DISCREPANCY` for a sensitivity run).
+`backtest.extrapolation`, default 0.5, for a sensitivity run).
 """
 
 import argparse
@@ -24,7 +24,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from scripts.lib.stats import backtest  # noqa: E402
+from scripts.lib.stats.backtest import EXTRAPOLATION_DISCREPANCY  # noqa: E402
 from scripts.lib.stats.calibration_verdicts import backtest_flags, simulate_unit  # noqa: E402
 
 GRID = {
@@ -36,17 +36,15 @@ GRID = {
     "jumps_se": [2, 4, 8],
 }
 SHARPNESS = {"min_width_decades": 1.0}
-BACKTEST = {"min_train": 4, "holdout": 1, "alpha": 0.05}
+BACKTEST = {"min_train": 4, "holdout": 1, "alpha": 0.05, "extrapolation": EXTRAPOLATION_DISCREPANCY}
 LEVEL, COVERAGE_FLOOR = 0.05, 0.90
 
 
-def unit(args: tuple[tuple[int, int, int], int, float | None]) -> pd.DataFrame:
+def unit(args: tuple[tuple[int, int, int], int, float]) -> pd.DataFrame:
     """One (ladder, n, phi): a row per curve with its cell, truth and the backtest's two flags."""
     index, reps, extrapolation = args
-    if extrapolation is not None:
-        backtest.EXTRAPOLATION_DISCREPANCY = extrapolation
     meta, st = simulate_unit(index, {**GRID, "reps": reps}, SHARPNESS["min_width_decades"], **_train())
-    flags = backtest_flags(st, SHARPNESS, BACKTEST)
+    flags = backtest_flags(st, SHARPNESS, {**BACKTEST, "extrapolation": extrapolation})
     return meta.assign(unpredictable=flags["unpredictable"].to_numpy(bool), covered=flags["covered"].to_numpy())
 
 
@@ -86,7 +84,7 @@ def summarise(curves: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=40)
-    parser.add_argument("--extrapolation", type=float, default=None)
+    parser.add_argument("--extrapolation", type=float, default=EXTRAPOLATION_DISCREPANCY)
     parser.add_argument("--out", type=Path, default=None, help="write the per-curve table as Parquet")
     args = parser.parse_args()
     units = [(index, args.reps, args.extrapolation) for index in product(range(2), range(4), range(3))]

@@ -32,11 +32,21 @@ LOGISTIC = np.array([0.249, 0.254, 0.262, 0.286, 0.325, 0.329, 0.406, 0.476, 0.5
 """0.25 + 0.5 / (1 + exp(-(t - 9.5) / w)), a 10-90 % rise of 2.5 decades centred at 10^9.5."""
 
 
-def backtest(curves: list[np.ndarray], n: int = 1000, bounds: tuple[float, float] = (0.0, 1.0)) -> pd.DataFrame:
+def backtest(
+    curves: list[np.ndarray], n: int = 1000, bounds: tuple[float, float] = (0.0, 1.0), extrapolation: float = 0.5
+) -> pd.DataFrame:
     y = np.asarray(curves, dtype=float)
     sigma = agresti_coull_se(y, np.full_like(y, n), 0.0, 1.0)
     st = Stack(np.arange(len(y)), np.tile(T, (len(y), 1)), y, sigma, np.zeros(len(y)))
-    return backtest_stack(st, np.tile(bounds, (len(y), 1)), min_train=4, holdout=1, min_width_decades=1.0, alpha=0.05)
+    return backtest_stack(
+        st,
+        np.tile(bounds, (len(y), 1)),
+        min_train=4,
+        holdout=1,
+        min_width_decades=1.0,
+        alpha=0.05,
+        extrapolation=extrapolation,
+    )
 
 
 def test_a_jump_at_the_largest_model_is_unpredictable_there():
@@ -87,11 +97,10 @@ def test_a_mirage_curve_tending_to_the_bound_is_covered():
     assert (y[-1] - row["backtest_pred_y"]) / row["backtest_sd"] < 1.645
 
 
-def test_the_extrapolation_term_widens_a_rise_and_leaves_a_flat_curve_alone(monkeypatch):
+def test_the_extrapolation_term_widens_a_rise_and_leaves_a_flat_curve_alone():
     curves = [LOGISTIC, np.full(12, 0.3)]
     with_term = backtest(curves)
-    monkeypatch.setattr("scripts.lib.stats.backtest.EXTRAPOLATION_DISCREPANCY", 0.0)
-    without = backtest(curves)
+    without = backtest(curves, extrapolation=0.0)
     assert with_term["backtest_pred_y"].to_numpy() == pytest.approx(without["backtest_pred_y"].to_numpy())
     assert with_term["backtest_sd"].iloc[0] > 1.1 * without["backtest_sd"].iloc[0]
     assert with_term["backtest_sd"].iloc[1] == pytest.approx(without["backtest_sd"].iloc[1], rel=1e-9)

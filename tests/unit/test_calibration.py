@@ -119,7 +119,7 @@ CAL = {
     "coverage_floor": 0.9,
 }
 SHARPNESS = {"min_width_decades": 1.0, "stop_after": 10, "seed": 2, "statistic": "lr", "fdr": 0.05}
-BACKTEST = {"holdout": 1, "alpha": 0.05, "min_train": 4}
+BACKTEST = {"holdout": 1, "alpha": 0.05, "min_train": 4, "extrapolation": 0.5}
 SCREEN = {"min_effect": 0.05, "emergence_threshold": "auto"}
 LEVELS = {"sharp": 0.05, "unpredictable": 0.05, "emergent_tested": 0.05}
 

@@ -238,7 +238,7 @@ def test_a_mirage_mechanism_curve_is_not_sharp():
         "seed": 7,
         "fdr": 0.05,
     }
-    backtest = {"holdout": 1, "alpha": 0.05, "min_train": 4}
+    backtest = {"holdout": 1, "alpha": 0.05, "min_train": 4, "extrapolation": 0.5}
     tests = verdict_curves.tests_from_config(points, sharpness, backtest).set_index("curve_id")
     screen = pd.Series(True, index=tests.index)
     assert not emergence_tested(screen, tests["sharp"], tests["unpredictable"]).any()

@@ -174,7 +174,7 @@ def test_run_rejects_a_positive_exponent(tmp_path):
 
 
 SHARPNESS = {"min_width_decades": 1.0, "draws": 2000, "stop_after": 20, "seed": 1, "fdr": 0.05, "residual_min_df": 10}
-BACKTEST = {"holdout": 1, "alpha": 0.05, "min_train": 4}
+BACKTEST = {"holdout": 1, "alpha": 0.05, "min_train": 4, "extrapolation": 0.5}
 
 
 def test_the_brier_score_passes_the_screen_but_is_not_sharp():

@@ -51,7 +51,7 @@ rule backtest_curves:
         "../../environment.yml"
     params:
         sharpness=settings("sharpness", "min_width_decades", "residual_min_df"),
-        backtest=settings("backtest", "min_train", "holdout", "alpha"),
+        backtest=settings("backtest", "min_train", "holdout", "alpha", "extrapolation"),
         label=DATA_LABEL,
     script:
         "../../scripts/verdicts/backtest_curves.py"
@@ -321,7 +321,7 @@ rule verdict_bands:
     params:
         n_curves=config["figures"]["gallery_size"],
         sharpness=settings("sharpness", "min_width_decades", "residual_min_df"),
-        backtest=settings("backtest", "min_train", "alpha"),
+        backtest=settings("backtest", "min_train", "alpha", "extrapolation"),
         label=DATA_LABEL,
     script:
         "../../scripts/verdicts/verdict_bands.py"

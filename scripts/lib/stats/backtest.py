@@ -7,7 +7,7 @@ step (so the average does not collapse onto one coarse grid shape at large n), f
 least squares, weighted by its evidence times the posterior probability that the fitted curve
 stays inside the metric's range (`bounds`) from the first training model to the model predicted,
 its prediction clipped to that range. The predictive SD adds a model-form term proportional to the
-change predicted from the last training model (`EXTRAPOLATION_DISCREPANCY`) and the point's own
+change predicted from the last training model (`extrapolation`) and the point's own
 noise; sigma is scaled by the overdispersion factor phi of the training
 points' best fit, and z_k = (observed - mean) / SD is referred to a t distribution with phi's
 k - 4 degrees of freedom.
@@ -41,9 +41,10 @@ LOG_WIDTH_STEP = 0.5
 EXPANSION_PRIOR = 0.5
 """Prior SD of a cell's shift in centre and in log width, in grid steps (the truth is within half a step of a cell)."""
 EXTRAPOLATION_DISCREPANCY = 0.5
-"""SD of the model-form error of a prediction, in units of the change it predicts from the last
-training model: a rise the smaller models show may continue faster or slower than any smooth shape
-fitted to them; a flat curve predicted flat keeps its power against a jump."""
+"""Default of `backtest.extrapolation`: SD of the model-form error of a prediction, in units of the
+change it predicts from the last training model (a rise the smaller models show may continue faster
+or slower than any smooth shape fitted to them; a flat curve predicted flat keeps its power against
+a jump)."""
 LAST_MIN_TRAIN = 3
 """Fewer training points than this: no largest-model prediction (NaN), as before the per-model test."""
 
@@ -232,6 +233,7 @@ def backtest_stack(
     holdout: int,
     min_width_decades: float,
     alpha: float,
+    extrapolation: float = EXTRAPOLATION_DISCREPANCY,
 ) -> pd.DataFrame:
     """Every model of every curve of one Stack predicted from the models below it.
 
@@ -257,7 +259,7 @@ def backtest_stack(
                 cells, t, y, s, st.t[rows][:, targets + [k - 1]], bounds[rows, 0:1], bounds[rows, 1:2], expand=True
             )
             change = m[:, :-1] - m[:, -1:]
-            m, v = m[:, :-1], v[:, :-1] + (EXTRAPOLATION_DISCREPANCY * change) ** 2
+            m, v = m[:, :-1], v[:, :-1] + (extrapolation * change) ** 2
             total = np.sqrt(v + phi[:, None] * st.sigma[rows][:, targets] ** 2)
             if k >= min_train:
                 mean[rows, k], sd[rows, k] = m[:, 0], total[:, 0]
@@ -292,7 +294,14 @@ def backtest_stack(
 
 
 def backtest_table(
-    stacks: list[Stack], bounds: pd.DataFrame, *, min_train: int, holdout: int, min_width_decades: float, alpha: float
+    stacks: list[Stack],
+    bounds: pd.DataFrame,
+    *,
+    min_train: int,
+    holdout: int,
+    min_width_decades: float,
+    alpha: float,
+    extrapolation: float = EXTRAPOLATION_DISCREPANCY,
 ) -> pd.DataFrame:
     """One row per curve: the `backtest_stack` columns and backtest_err (largest model, y units).
 
@@ -308,6 +317,7 @@ def backtest_table(
             holdout=holdout,
             min_width_decades=min_width_decades,
             alpha=alpha,
+            extrapolation=extrapolation,
         )
         res["backtest_err"] = st.y[ok, -1] - res["backtest_pred_y"]
         parts.append(res)
@@ -326,6 +336,7 @@ def curve_tests(
     alpha: float,
     residual_min_df: int,
     min_train: int = MIN_TRAIN_POINTS,
+    extrapolation: float = EXTRAPOLATION_DISCREPANCY,
 ) -> pd.DataFrame:
     """Both tests for a small set of curves in the curves.parquet format (the vision and toy curves).
 
@@ -352,6 +363,7 @@ def curve_tests(
         holdout=holdout,
         min_width_decades=min_width_decades,
         alpha=alpha,
+        extrapolation=extrapolation,
     )
     columns = ["curve_id", "backtest_pred_y", "backtest_z", "backtest_p", "unpredictable", "unpredictable_at"]
     sharp_columns = ["curve_id", "noise_source", "p_sharp", "q_sharp", "sharp", "sharp_reason"]

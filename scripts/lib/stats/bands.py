@@ -15,7 +15,9 @@ from scripts.lib.stats.sharpness import Stack
 BAND_COLUMNS = ["curve_id", "k", "pred_y", "upper_y"]
 
 
-def predicted_bands(stacks: list[Stack], *, min_train: int, min_width_decades: float, alpha: float) -> pd.DataFrame:
+def predicted_bands(
+    stacks: list[Stack], *, min_train: int, min_width_decades: float, alpha: float, extrapolation: float
+) -> pd.DataFrame:
     """Per curve and model k (0-based, with at least `min_train` models below it): the mean predicted
     from models 0..k-1 and the one-sided 1 - alpha bound, in y units (the backtest's `upper`)."""
     parts = []
@@ -28,7 +30,13 @@ def predicted_bands(stacks: list[Stack], *, min_train: int, min_width_decades: f
         for k in range(min_train, st.t.shape[1]):
             cut = Stack(st.ids, st.t[:, : k + 1], st.y[:, : k + 1], st.sigma[:, : k + 1], st.floor, st.bounds)
             res = backtest_table(
-                [cut], bounds, min_train=k + 1, holdout=1, min_width_decades=min_width_decades, alpha=alpha
+                [cut],
+                bounds,
+                min_train=k + 1,
+                holdout=1,
+                min_width_decades=min_width_decades,
+                alpha=alpha,
+                extrapolation=extrapolation,
             )
             band = {"curve_id": res["curve_id"], "k": k, "pred_y": res["backtest_pred_y"]}
             parts.append(pd.DataFrame(band | {"upper_y": res["backtest_upper_y"]}))

@@ -134,6 +134,7 @@ def backtest_flags(st: Stack, sharpness: dict[str, Any], backtest: dict[str, Any
         holdout=int(backtest["holdout"]),
         min_width_decades=float(sharpness["min_width_decades"]),
         alpha=float(backtest["alpha"]),
+        extrapolation=float(backtest["extrapolation"]),
     ).set_index("curve_id")
     upper = res["backtest_upper_y"].reindex(st.ids)
     covered = pd.Series(st.y[:, -1] <= upper.to_numpy(), index=st.ids).astype("boolean").mask(upper.isna())

@@ -28,6 +28,7 @@ def tests_from_config(points: pd.DataFrame, sharpness: dict, backtest: dict) -> 
         alpha=float(backtest["alpha"]),
         residual_min_df=int(sharpness["residual_min_df"]),
         min_train=int(backtest["min_train"]),
+        extrapolation=float(backtest["extrapolation"]),
     )
 
 

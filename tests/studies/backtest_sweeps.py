@@ -31,17 +31,26 @@ LADDER_NAMES = {11: "128B", 6: "1B"}
 T = np.log10(LADDERS["BIG-G"])
 
 
+def flags(
+    p: np.ndarray, t: np.ndarray, *, n: int, phi: float, reps: int, seed: list[int], min_train: int = 4
+) -> tuple[float, float]:
+    """reps noisy readings of the truth p at log-sizes t, backtested: (unpredictable rate, coverage of the top)."""
+    y = simulate(p, n=n, phi=phi, reps=reps, rng=np.random.default_rng(seed))
+    sigma = agresti_coull_se(y, np.full_like(y, n), 0.0, 1.0)
+    st = Stack(np.arange(reps), np.tile(t, (reps, 1)), y, sigma, np.zeros(reps))
+    out = backtest_stack(
+        st, np.tile([0.0, 1.0], (reps, 1)), min_train=min_train, holdout=1, min_width_decades=1.0, alpha=0.05
+    )
+    return float(out["unpredictable"].mean()), float((y[:, -1] <= out["upper"].to_numpy()).mean())
+
+
 def cell(args: tuple[str, float, float, int]) -> tuple[str, float, float, int, float, float]:
     """(kind, width, centre, n) -> the cell with its coverage and unpredictable rate."""
     kind, width, centre, n = args
     p = LOW + SPAN * sigmoid(kind, T, centre, width)
-    rng = np.random.default_rng([n, int(width), int(2 * centre), kind == "gumbel"])
-    y = simulate(p, n=n, phi=1.0, reps=REPS, rng=rng)
-    sigma = agresti_coull_se(y, np.full_like(y, n), 0.0, 1.0)
-    st = Stack(np.arange(REPS), np.tile(T, (REPS, 1)), y, sigma, np.zeros(REPS))
-    out = backtest_stack(st, np.tile([0.0, 1.0], (REPS, 1)), min_train=4, holdout=1, min_width_decades=1.0, alpha=0.05)
-    covered = float((y[:, -1] <= out["upper"].to_numpy()).mean())
-    return kind, width, centre, n, covered, float(out["unpredictable"].mean())
+    seed = [n, int(width), int(2 * centre), kind == "gumbel"]
+    unpredictable, covered = flags(p, T, n=n, phi=1.0, reps=REPS, seed=seed)
+    return kind, width, centre, n, covered, unpredictable
 
 
 def line_cell(args: tuple[int, float, int]) -> tuple[int, float, float, float]:
@@ -50,24 +59,16 @@ def line_cell(args: tuple[int, float, int]) -> tuple[int, float, float, float]:
     points, phi, reps = args
     t = T[-points:]
     p = LOW + SPAN * (t - t[0]) / (t[-1] - t[0])
-    y = simulate(p, n=1000, phi=phi, reps=reps, rng=np.random.default_rng([points, int(phi)]))
-    sigma = agresti_coull_se(y, np.full_like(y, 1000), 0.0, 1.0)
-    st = Stack(np.arange(reps), np.tile(t, (reps, 1)), y, sigma, np.zeros(reps))
-    out = backtest_stack(
-        st, np.tile([0.0, 1.0], (reps, 1)), min_train=min(4, points - 1), holdout=1, min_width_decades=1.0, alpha=0.05
-    )
-    return points, phi, float(out["unpredictable"].mean()), float((y[:, -1] <= out["upper"].to_numpy()).mean())
+    seed, min_train = [points, int(phi)], min(4, points - 1)
+    unpredictable, covered = flags(p, t, n=1000, phi=phi, reps=reps, seed=seed, min_train=min_train)
+    return points, phi, unpredictable, covered
 
 
 def jump_cell(args: tuple[int, int]) -> tuple[str, int, float]:
     """Chance 0.25, then 0.70 from model `at` on (BIG-G), n examples, 200 curves: the share called unpredictable."""
     at, n = args
     p = np.where(np.arange(len(T)) >= at, 0.70, LOW)
-    y = simulate(p, n=n, phi=1.0, reps=REPS, rng=np.random.default_rng([at, n]))
-    sigma = agresti_coull_se(y, np.full_like(y, n), 0.0, 1.0)
-    st = Stack(np.arange(REPS), np.tile(T, (REPS, 1)), y, sigma, np.zeros(REPS))
-    out = backtest_stack(st, np.tile([0.0, 1.0], (REPS, 1)), min_train=4, holdout=1, min_width_decades=1.0, alpha=0.05)
-    return LADDER_NAMES[at], n, float(out["unpredictable"].mean())
+    return LADDER_NAMES[at], n, flags(p, T, n=n, phi=1.0, reps=REPS, seed=[at, n])[0]
 
 
 def main() -> None:

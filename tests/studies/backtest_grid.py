@@ -43,13 +43,15 @@ LEVEL, COVERAGE_FLOOR = 0.05, 0.90
 def unit(args: tuple[tuple[int, int, int], int, float]) -> pd.DataFrame:
     """One (ladder, n, phi): a row per curve with its cell, truth and the backtest's two flags."""
     index, reps, extrapolation = args
-    meta, st = simulate_unit(index, {**GRID, "reps": reps}, SHARPNESS["min_width_decades"], **_train())
+    meta, st = simulate_unit(
+        index,
+        {**GRID, "reps": reps},
+        SHARPNESS["min_width_decades"],
+        min_train=BACKTEST["min_train"],
+        holdout=BACKTEST["holdout"],
+    )
     flags = backtest_flags(st, SHARPNESS, {**BACKTEST, "extrapolation": extrapolation})
     return meta.assign(unpredictable=flags["unpredictable"].to_numpy(bool), covered=flags["covered"].to_numpy())
-
-
-def _train() -> dict[str, int]:
-    return {"min_train": BACKTEST["min_train"], "holdout": BACKTEST["holdout"]}
 
 
 def summarise(curves: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
